@@ -1,0 +1,459 @@
+//! The booking workflow: order, look up. Runs on a blocking thread with a database
+//! connection; decisions come from `domain` and `scheduling`, persistence from `db`.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::db::producers::{self, Roster};
+use crate::db::schema::{booking_events, bookings, idempotency_keys};
+use crate::db::{self, from_db, to_db, DbConnection};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::local_time::{format_in, zone_abbreviation};
+use crate::domain::order::{charges, check_lead_time, OrderRequest, SlotRequest};
+use crate::domain::reservation_number::ReservationNumber;
+use crate::error::ApiError;
+use crate::scheduling::{self, producer_window, Interval, Need};
+
+/// How far ahead alternatives are searched.
+pub const ALTERNATIVES_HORIZON_DAYS: i64 = 60;
+pub const ALTERNATIVES: usize = 3;
+/// Attempts when a concurrent order took the producer between our check and our insert.
+const MAX_ATTEMPTS: usize = 24;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bookings)]
+pub struct BookingRow {
+    pub id: String,
+    pub reservation_number: String,
+    pub status: String,
+    pub package_id: String,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+    pub window_start: NaiveDateTime,
+    pub window_end: NaiveDateTime,
+    pub time_zone: String,
+    pub duration_minutes: i32,
+    pub producer_id: String,
+    pub language: String,
+    pub language_pending: bool,
+    pub contact: String,
+    pub contact_email_norm: String,
+    pub company: String,
+    pub site: String,
+    pub meeting: String,
+    pub event: String,
+    pub extensions: String,
+    pub charges: String,
+    pub cancellation_policy: String,
+    pub cancellation: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = booking_events)]
+pub struct EventRow {
+    pub id: String,
+    pub booking_id: String,
+    /// 1 for the first event of a booking, then 2, 3…: the order of its history.
+    pub seq: i32,
+    pub at: NaiveDateTime,
+    pub kind: String,
+    pub actor: String,
+    pub old_start: Option<NaiveDateTime>,
+    pub old_end: Option<NaiveDateTime>,
+    pub new_start: Option<NaiveDateTime>,
+    pub new_end: Option<NaiveDateTime>,
+    pub old_producer_id: Option<String>,
+    pub new_producer_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Who acts: the customer, or a member of staff by token id.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Customer,
+    Staff(crate::db::tokens::Staff),
+}
+
+impl Actor {
+    pub fn name(&self) -> String {
+        match self {
+            Actor::Customer => "customer".into(),
+            Actor::Staff(s) => s.actor(),
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Actor::Staff(_))
+    }
+}
+
+/// The roster around a window: wide enough for the producer's whole local week, which
+/// the fair choice counts.
+fn decision_range(window: Interval) -> Interval {
+    Interval::new(
+        window.start - Duration::days(8),
+        window.end + Duration::days(8),
+    )
+}
+
+pub fn tz_of(row: &BookingRow) -> Tz {
+    row.time_zone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// A slot as the API shows it, in the customer's zone.
+pub fn slot_json(slot: Interval, tz: Tz) -> Value {
+    json!({
+        "start": format_in(slot.start, tz),
+        "end": format_in(slot.end, tz),
+        "time_zone": tz.name(),
+        "zone_abbreviation": zone_abbreviation(slot.start, tz),
+    })
+}
+
+/// The booking as the API shows it.
+pub fn booking_json(
+    row: &BookingRow,
+    producer: Option<&(String, String)>,
+    history: Option<&[EventRow]>,
+) -> Value {
+    let tz = tz_of(row);
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let package_name = Catalogue::get()
+        .package(&row.package_id)
+        .map(|p| p.name.clone());
+    let mut v = json!({
+        "reservation_number": ReservationNumber::from_key(&row.reservation_number).to_string(),
+        "status": row.status,
+        "package": row.package_id,
+        "package_name": package_name,
+        "start": format_in(from_db(row.start_at), tz),
+        "end": format_in(from_db(row.end_at), tz),
+        "time_zone": tz.name(),
+        "zone_abbreviation": zone_abbreviation(from_db(row.start_at), tz),
+        "duration_minutes": row.duration_minutes,
+        "producer_starts_at": format_in(from_db(row.window_start), tz),
+        "producer": producer.map(|(name, email)| json!({"name": name, "email": email})),
+        "language": row.language,
+        "language_pending_confirmation": row.language_pending,
+        "charges": parse(&row.charges),
+        "cancellation_policy": parse(&row.cancellation_policy),
+        "contact": parse(&row.contact),
+        "company": row.company,
+        "site": row.site,
+        "meeting": parse(&row.meeting),
+        "event": parse(&row.event),
+        "extensions": parse(&row.extensions),
+        "created_at": format_in(from_db(row.created_at), tz),
+        "updated_at": format_in(from_db(row.updated_at), tz),
+    });
+    if let Some(c) = &row.cancellation {
+        v["cancellation"] = parse(c);
+    }
+    if let Some(events) = history {
+        v["history"] = events.iter().map(|e| event_json(e, tz)).collect();
+    }
+    v
+}
+
+fn event_json(e: &EventRow, tz: Tz) -> Value {
+    let pair = |s: Option<NaiveDateTime>, t: Option<NaiveDateTime>| match (s, t) {
+        (Some(s), Some(t)) => {
+            json!({"start": format_in(from_db(s), tz), "end": format_in(from_db(t), tz)})
+        }
+        _ => Value::Null,
+    };
+    json!({
+        "at": format_in(from_db(e.at), tz),
+        "kind": e.kind,
+        "actor": e.actor,
+        "old": pair(e.old_start, e.old_end),
+        "new": pair(e.new_start, e.new_end),
+        "old_producer_id": e.old_producer_id,
+        "new_producer_id": e.new_producer_id,
+        "detail": e.detail.as_deref().map(|d| serde_json::from_str::<Value>(d).unwrap_or(Value::String(d.to_string()))),
+    })
+}
+
+/// What the engine needs from a slot.
+pub fn need_of<'a>(slot: &'a SlotRequest) -> Need<'a> {
+    Need {
+        centre: slot.package.centre,
+        language: &slot.language,
+        start: slot.start,
+        duration_minutes: slot.duration_minutes,
+    }
+}
+
+/// The earliest start that may be offered now.
+pub fn earliest_bookable(
+    slot: &SlotRequest,
+    now: DateTime<Utc>,
+    staff_override: bool,
+) -> DateTime<Utc> {
+    if staff_override {
+        now + Duration::minutes(1)
+    } else {
+        now + Duration::days(slot.package.lead_time_days)
+    }
+}
+
+/// Three start times after the asked one at which a producer is free, each bookable now.
+/// Reads the roster over the whole search horizon: three queries.
+pub fn find_alternatives(
+    conn: &mut DbConnection,
+    slot: &SlotRequest,
+    now: DateTime<Utc>,
+    staff_override: bool,
+    set_aside: Option<&str>,
+) -> Result<Vec<Interval>, ApiError> {
+    let earliest = earliest_bookable(slot, now, staff_override);
+    let from = slot.start.max(earliest);
+    let horizon = from + Duration::days(ALTERNATIVES_HORIZON_DAYS);
+    let range = Interval::new(from - Duration::days(1), horizon + Duration::days(1));
+    let roster = producers::load_roster(conn, range, set_aside)?;
+    Ok(scheduling::alternatives(
+        &roster.engine,
+        &need_of(slot),
+        earliest,
+        horizon,
+        ALTERNATIVES,
+    ))
+}
+
+pub fn no_producer(slot: &SlotRequest, alternatives: &[Interval]) -> ApiError {
+    let tz = slot.time_zone;
+    let detail = if alternatives.is_empty() {
+        format!(
+            "no producer is free from {} for {} minutes, and none in the next {ALTERNATIVES_HORIZON_DAYS} days either; contact your production coordinator",
+            format_in(slot.start, tz),
+            slot.duration_minutes
+        )
+    } else {
+        format!(
+            "no producer is free from {} for {} minutes (the producer starts 30 minutes before); choose one of the alternatives, another time, or cancel",
+            format_in(slot.start, tz),
+            slot.duration_minutes
+        )
+    };
+    ApiError::NoProducer {
+        detail,
+        alternatives: alternatives.iter().map(|a| slot_json(*a, tz)).collect(),
+    }
+}
+
+/// The outcome of one attempt inside the write transaction.
+enum Attempt {
+    Booked(Value),
+    Replay { status: i32, body: String },
+    NoProducer,
+}
+
+/// A stored idempotent answer, or a refusal when the key came with another body.
+fn replay(
+    conn: &mut DbConnection,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<(i32, String)>, ApiError> {
+    let found: Option<(String, i32, String)> = idempotency_keys::table
+        .find(key)
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((hash, status, body)) if hash == request_hash => Ok(Some((status, body))),
+        Some(_) => Err(ApiError::field(
+            "Idempotency-Key",
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request; use a new key for a new order",
+        )),
+    }
+}
+
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// The result of an order: the booking (201) or a stored earlier answer.
+pub enum Ordered {
+    Created(Value),
+    Replayed { status: u16, body: Value },
+}
+
+/// Place an order: find a free producer and record the booking, atomically.
+pub fn place_order(
+    conn: &mut DbConnection,
+    order: &OrderRequest,
+    actor: &Actor,
+    idem: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> Result<Ordered, ApiError> {
+    let slot = &order.slot;
+    let staff_override = slot.override_lead_time && actor.is_staff();
+    check_lead_time(slot, now, staff_override).map_err(|e| ApiError::Validation(vec![e]))?;
+    let window = producer_window(slot.start, slot.duration_minutes);
+    let cat = Catalogue::get();
+    let charges = charges(slot.package, slot.duration_minutes, &order.extensions);
+    let policy = cat.policy(slot.package);
+
+    for _ in 0..MAX_ATTEMPTS {
+        let attempt = db::write_transaction(conn, |conn| -> Result<Attempt, ApiError> {
+            if let Some(i) = idem {
+                if let Some((status, body)) = replay(conn, &i.key, &i.request_hash)? {
+                    return Ok(Attempt::Replay { status, body });
+                }
+            }
+            let Roster { people, engine } =
+                producers::load_roster(conn, decision_range(window), None)?;
+            let Some(choice) = scheduling::choose(&engine, &need_of(slot)) else {
+                return Ok(Attempt::NoProducer);
+            };
+            let producer = &people[choice.index];
+            let id = uuid::Uuid::new_v4().to_string();
+            let row = BookingRow {
+                id: id.clone(),
+                reservation_number: ReservationNumber::generate().as_key().to_string(),
+                status: "confirmed".into(),
+                package_id: slot.package.id.clone(),
+                start_at: to_db(slot.start),
+                end_at: to_db(slot.end()),
+                window_start: to_db(window.start),
+                window_end: to_db(window.end),
+                time_zone: slot.time_zone.name().to_string(),
+                duration_minutes: slot.duration_minutes as i32,
+                producer_id: producer.id.clone(),
+                language: slot.language.clone(),
+                language_pending: choice.language_pending,
+                contact: serde_json::to_string(&order.contact).expect("serialises"),
+                contact_email_norm: order.contact.email.to_lowercase(),
+                company: order.company.clone(),
+                site: order.site.clone(),
+                meeting: serde_json::to_string(&order.meeting).expect("serialises"),
+                event: serde_json::to_string(&order.event).expect("serialises"),
+                extensions: serde_json::to_string(&order.extensions).expect("serialises"),
+                charges: serde_json::to_string(&charges).expect("serialises"),
+                cancellation_policy: serde_json::to_string(policy).expect("serialises"),
+                cancellation: None,
+                created_at: to_db(now),
+                updated_at: to_db(now),
+            };
+            diesel::insert_into(bookings::table)
+                .values(&row)
+                .execute(conn)?;
+            let event = EventRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                booking_id: id,
+                seq: 1,
+                at: to_db(now),
+                kind: "created".into(),
+                actor: actor.name(),
+                old_start: None,
+                old_end: None,
+                new_start: Some(row.start_at),
+                new_end: Some(row.end_at),
+                old_producer_id: None,
+                new_producer_id: Some(producer.id.clone()),
+                detail: staff_override.then(|| json!({"override_lead_time": true}).to_string()),
+            };
+            diesel::insert_into(booking_events::table)
+                .values(&event)
+                .execute(conn)?;
+            let body = booking_json(
+                &row,
+                Some(&(producer.name.clone(), producer.email.clone())),
+                Some(std::slice::from_ref(&event)),
+            );
+            if let Some(i) = idem {
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::key.eq(&i.key),
+                        idempotency_keys::request_hash.eq(&i.request_hash),
+                        idempotency_keys::response_status.eq(201),
+                        idempotency_keys::response_body.eq(body.to_string()),
+                        idempotency_keys::created_at.eq(to_db(now)),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(Attempt::Booked(body))
+        });
+        match attempt {
+            Ok(Attempt::Booked(body)) => return Ok(Ordered::Created(body)),
+            Ok(Attempt::Replay { status, body }) => {
+                return Ok(Ordered::Replayed {
+                    status: status as u16,
+                    body: serde_json::from_str(&body).map_err(anyhow::Error::from)?,
+                })
+            }
+            Ok(Attempt::NoProducer) => {
+                let alternatives = find_alternatives(conn, slot, now, staff_override, None)?;
+                return Err(no_producer(slot, &alternatives));
+            }
+            // Another order took the producer (or the reservation number, or the
+            // idempotency key) between our read and our write: decide again on fresh data.
+            Err(ApiError::Internal(e))
+                if e.downcast_ref::<diesel::result::Error>()
+                    .is_some_and(retryable) =>
+            {
+                continue
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ApiError::refused(
+        actix_web::http::StatusCode::CONFLICT,
+        "busy_try_again",
+        "Too many simultaneous orders",
+        "many orders competed for the same producers at once; send the same request again",
+    ))
+}
+
+fn retryable(e: &diesel::result::Error) -> bool {
+    db::is_double_booking(e) || db::is_unique_violation(e) || db::is_transient(e)
+}
+
+/// The booking for this reservation number and contact e-mail, with its history. A wrong
+/// e-mail and an unknown number look the same.
+pub fn lookup(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+    email: &str,
+) -> Result<Value, ApiError> {
+    let row = find_for_contact(conn, number, email)?.ok_or_else(ApiError::booking_not_found)?;
+    render_with_history(conn, &row)
+}
+
+pub fn find_for_contact(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+    email: &str,
+) -> Result<Option<BookingRow>, ApiError> {
+    Ok(bookings::table
+        .filter(bookings::reservation_number.eq(number.as_key()))
+        .filter(bookings::contact_email_norm.eq(email.trim().to_lowercase()))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn render_with_history(conn: &mut DbConnection, row: &BookingRow) -> Result<Value, ApiError> {
+    let events: Vec<EventRow> = booking_events::table
+        .filter(booking_events::booking_id.eq(&row.id))
+        .order(booking_events::seq)
+        .select(EventRow::as_select())
+        .load(conn)?;
+    let contacts = producers::contacts(conn, std::slice::from_ref(&row.producer_id))?;
+    Ok(booking_json(
+        row,
+        contacts.get(&row.producer_id),
+        Some(&events),
+    ))
+}

@@ -1,0 +1,154 @@
+//! The command line: `greenroom serve | migrate | staff-token create`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::clock::Clock;
+use crate::db::{self, tokens, DbUrl};
+use crate::settings::{self, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "greenroom",
+    version,
+    about = "Book a human producer to run an online meeting, training session or event."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (the default when no command is given).
+    Serve(ServeArgs),
+    /// Run the database migrations and exit.
+    Migrate {
+        /// postgres://… or sqlite://PATH (a bare path means SQLite).
+        #[arg(long, env = "DATABASE_URL", default_value = settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Manage staff tokens.
+    #[command(subcommand)]
+    StaffToken(StaffTokenCommand),
+}
+
+#[derive(Debug, clap::Args, Default)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "GREENROOM_BIND", default_value = settings::DEFAULT_BIND)]
+    pub bind: String,
+    /// postgres://… or sqlite://PATH (a bare path means SQLite).
+    #[arg(long, env = "DATABASE_URL", default_value = settings::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Folder for e-mails as .eml files, used when no SMTP server is set.
+    #[arg(long, env = "GREENROOM_OUTBOX_DIR", default_value = settings::DEFAULT_OUTBOX_DIR)]
+    pub outbox_dir: PathBuf,
+    /// SMTP server for e-mail: smtp://, smtps:// (TLS) or smtp://…?tls=required (STARTTLS).
+    #[arg(long, env = "GREENROOM_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Do not load the demo roster into an empty database.
+    #[arg(long)]
+    pub no_demo_roster: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffTokenCommand {
+    /// Create a staff token and print it alone on the last line of standard output.
+    Create {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long, env = "DATABASE_URL", default_value = settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+        /// A note to say whose token it is.
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Scheduler,
+}
+
+fn open(database_url: &str) -> anyhow::Result<db::Pool> {
+    let url = DbUrl::parse(database_url).map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
+    let pool = db::connect(&url, 1)?;
+    let mut conn = pool.get()?;
+    db::migrate(&mut conn)?;
+    drop(conn);
+    Ok(pool)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from_env()))
+    {
+        Command::Serve(args) => {
+            let settings = Settings {
+                bind: args.bind,
+                database_url: args.database_url,
+                outbox_dir: args.outbox_dir,
+                smtp_url: args.smtp_url,
+                demo_roster: !args.no_demo_roster,
+                clock: Clock::system(),
+                ..Settings::default()
+            };
+            actix_web::rt::System::new().block_on(async move {
+                let app = crate::Application::build(settings)?;
+                app.run_until_stopped().await?;
+                Ok(())
+            })
+        }
+        Command::Migrate { database_url } => {
+            let url =
+                DbUrl::parse(&database_url).map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
+            let pool = db::connect(&url, 1)?;
+            let applied = db::migrate(&mut *pool.get()?)?;
+            if applied.is_empty() {
+                println!("{}: schema up to date", url.redacted());
+            } else {
+                println!("{}: applied {}", url.redacted(), applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::StaffToken(StaffTokenCommand::Create {
+            role,
+            database_url,
+            label,
+        }) => {
+            let pool = open(&database_url)?;
+            let role = match role {
+                RoleArg::Admin => tokens::Role::Admin,
+                RoleArg::Scheduler => tokens::Role::Scheduler,
+            };
+            let (id, token) = tokens::create(
+                &mut *pool.get()?,
+                role,
+                label.as_deref(),
+                chrono::Utc::now(),
+            )?;
+            println!(
+                "Created a {} token (id {id}). Keep it secret: it is shown only once.",
+                role.as_str()
+            );
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+impl ServeArgs {
+    /// `greenroom` with no command serves, reading flags' environment variables.
+    fn parse_from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::parse_from(["greenroom"]).args
+    }
+}

@@ -1,0 +1,264 @@
+//! Persistence: one connection type over PostgreSQL and SQLite, the pool, migrations,
+//! and the write transaction that keeps "check then insert" atomic on both.
+
+pub mod producers;
+pub mod schema;
+pub mod tokens;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The constraint (PostgreSQL) or trigger message (SQLite) that refuses a double booking.
+pub const NO_DOUBLE_BOOKING: &str = "bookings_no_double_booking";
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Where the data lives, from the URL's scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DbUrl {
+    /// `postgres://…` or `postgresql://…`; `sqlite://PATH`, `sqlite:PATH` or a bare path.
+    pub fn parse(url: &str) -> Result<DbUrl, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(
+                "the database URL is empty; use sqlite://greenroom.db or postgres://user@host/db"
+                    .into(),
+            );
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, such as sqlite://greenroom.db".into());
+            }
+            return Ok(DbUrl::Sqlite(path.to_string()));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "'{scheme}://' is not a supported database; use postgres://… or sqlite://PATH"
+            ));
+        }
+        Ok(DbUrl::Sqlite(url.to_string()))
+    }
+
+    /// The URL with any password hidden, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(p) => format!("sqlite://{p}"),
+            DbUrl::Postgres(u) => redact_password(u),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbUrl::Postgres(_))
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.split_once('@') {
+        Some((a, h)) if !a.contains('/') => (a, h),
+        _ => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// An r2d2 manager that picks the backend from the URL and sets SQLite up for many
+/// readers and one writer at a time.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.url {
+            DbUrl::Postgres(u) => PgConnection::establish(u)
+                .map(DbConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Sqlite(path) => {
+                let mut c =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Connect, with a clear message when the database cannot be reached.
+pub fn connect(url: &DbUrl, max_size: u32) -> anyhow::Result<Pool> {
+    let manager = Manager { url: url.clone() };
+    // One direct attempt first: r2d2 would only report a timeout.
+    let first = manager
+        .connect()
+        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
+    drop(first);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(30))
+        .build(manager)
+        .with_context(|| format!("cannot open a pool of connections to {}", url.redacted()))
+}
+
+/// Bring the schema up to date. Returns the versions applied.
+pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    applied.map_err(|e| anyhow::anyhow!("the database migration failed: {e}"))
+}
+
+/// A transaction that takes the write lock at its start on SQLite (`BEGIN IMMEDIATE`), so
+/// that a check and the insert it allows cannot interleave with another writer; a plain
+/// transaction on PostgreSQL, where the exclusion constraint settles races.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DieselError>,
+{
+    match conn {
+        DbConnection::Postgresql(_) => conn.transaction(f),
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(value) => {
+                    match <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                    {
+                        Ok(()) => Ok(value),
+                        Err(e) => {
+                            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                            Err(e.into())
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// The database refused a double booking (exclusion constraint or trigger).
+pub fn is_double_booking(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(_, info) => {
+            info.constraint_name() == Some(NO_DOUBLE_BOOKING)
+                || info.message().contains(NO_DOUBLE_BOOKING)
+        }
+        _ => false,
+    }
+}
+
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// A transient conflict worth retrying: PostgreSQL serialization or deadlock, SQLite busy.
+pub fn is_transient(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("deadlock detected")
+                || m.contains("database is locked")
+                || m.contains("database table is locked")
+        }
+        _ => false,
+    }
+}
+
+/// Instants are stored as UTC `timestamp` on both backends.
+pub fn to_db(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    t.naive_utc()
+}
+
+pub fn from_db(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend() {
+        assert_eq!(
+            DbUrl::parse("postgres://u:p@h/db").unwrap(),
+            DbUrl::Postgres("postgres://u:p@h/db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite://data/g.db").unwrap(),
+            DbUrl::Sqlite("data/g.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite:///var/g.db").unwrap(),
+            DbUrl::Sqlite("/var/g.db".into())
+        );
+        assert_eq!(DbUrl::parse("g.db").unwrap(), DbUrl::Sqlite("g.db".into()));
+        assert!(DbUrl::parse("mysql://h/db").is_err());
+        assert!(DbUrl::parse("").is_err());
+        assert_eq!(
+            DbUrl::parse("postgres://u:secret@h/db").unwrap().redacted(),
+            "postgres://u:***@h/db"
+        );
+    }
+}

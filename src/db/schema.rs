@@ -1,0 +1,109 @@
+//! The tables, as diesel sees them; the same on both backends.
+
+diesel::table! {
+    producers (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        time_zone -> Text,
+        languages -> Text,
+        centres -> Text,
+        working_hours -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    time_off (id) {
+        id -> Text,
+        producer_id -> Text,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookings (id) {
+        id -> Text,
+        reservation_number -> Text,
+        status -> Text,
+        package_id -> Text,
+        start_at -> Timestamp,
+        end_at -> Timestamp,
+        window_start -> Timestamp,
+        window_end -> Timestamp,
+        time_zone -> Text,
+        duration_minutes -> Integer,
+        producer_id -> Text,
+        language -> Text,
+        language_pending -> Bool,
+        contact -> Text,
+        contact_email_norm -> Text,
+        company -> Text,
+        site -> Text,
+        meeting -> Text,
+        event -> Text,
+        extensions -> Text,
+        charges -> Text,
+        cancellation_policy -> Text,
+        cancellation -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    booking_events (id) {
+        id -> Text,
+        booking_id -> Text,
+        seq -> Integer,
+        at -> Timestamp,
+        kind -> Text,
+        actor -> Text,
+        old_start -> Nullable<Timestamp>,
+        old_end -> Nullable<Timestamp>,
+        new_start -> Nullable<Timestamp>,
+        new_end -> Nullable<Timestamp>,
+        old_producer_id -> Nullable<Text>,
+        new_producer_id -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    staff_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        role -> Text,
+        label -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key) {
+        key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(time_off -> producers (producer_id));
+diesel::joinable!(bookings -> producers (producer_id));
+diesel::joinable!(booking_events -> bookings (booking_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    producers,
+    time_off,
+    bookings,
+    booking_events,
+    staff_tokens,
+    idempotency_keys
+);

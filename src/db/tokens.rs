@@ -1,0 +1,91 @@
+//! Staff tokens: stored as SHA-256 hashes, never as themselves.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::schema::staff_tokens;
+use super::{to_db, DbConnection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Scheduler,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Scheduler => "scheduler",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "scheduler" => Some(Role::Scheduler),
+            _ => None,
+        }
+    }
+}
+
+/// Who a valid token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub token_id: String,
+    pub role: Role,
+}
+
+impl Staff {
+    /// How history names this person: the token's id, never the token.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.token_id)
+    }
+}
+
+pub fn hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new token: "grs_" and 64 hex digits (244 random bits from two v4 uuids).
+fn generate() -> String {
+    format!(
+        "grs_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    role: Role,
+    label: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<(String, String)> {
+    let token = generate();
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(staff_tokens::table)
+        .values((
+            staff_tokens::id.eq(&id),
+            staff_tokens::token_hash.eq(hash(&token)),
+            staff_tokens::role.eq(role.as_str()),
+            staff_tokens::label.eq(label),
+            staff_tokens::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    Ok((id, token))
+}
+
+/// The staff member a presented token belongs to. The lookup is by the token's hash, so
+/// the time it takes says nothing about how close a guess was.
+pub fn authenticate(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Staff>> {
+    let found: Option<(String, String)> = staff_tokens::table
+        .filter(staff_tokens::token_hash.eq(hash(token.trim())))
+        .filter(staff_tokens::revoked_at.is_null())
+        .select((staff_tokens::id, staff_tokens::role))
+        .first(conn)
+        .optional()?;
+    Ok(found.and_then(|(token_id, role)| Role::parse(&role).map(|role| Staff { token_id, role })))
+}

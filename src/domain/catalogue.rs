@@ -1,0 +1,203 @@
+//! The catalogue of packages, services, extensions and cancellation policies, as data.
+//!
+//! The data lives in `catalogue.json`, embedded in the binary; this module turns it
+//! into typed values once and answers questions about it.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::money::Money;
+use super::policy::PolicyRule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Centre {
+    Meeting,
+    Training,
+    Event,
+}
+
+impl Centre {
+    pub const ALL: [Centre; 3] = [Centre::Meeting, Centre::Training, Centre::Event];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Centre::Meeting => "meeting",
+            Centre::Training => "training",
+            Centre::Event => "event",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Centre> {
+        Centre::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExtensionDef {
+    pub name: String,
+    pub price_minor: i64,
+    pub unit: String,
+    #[serde(default)]
+    pub automatic: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    pub id: String,
+    pub name: String,
+    pub seed_name: String,
+    pub centre: Centre,
+    pub description: String,
+    pub requires_scheduled_meeting: bool,
+    pub lead_time_days: i64,
+    pub base_price_minor: i64,
+    /// Minutes of live event the base price covers; longer events add `extra-hour`.
+    pub included_minutes: i64,
+    #[serde(default)]
+    pub production_minutes: Option<i64>,
+    pub included: Vec<String>,
+    pub optional: Vec<String>,
+    pub extensions: Vec<String>,
+    pub cancellation_policy: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Catalogue {
+    pub currency: String,
+    pub services: BTreeMap<String, String>,
+    pub extensions: BTreeMap<String, ExtensionDef>,
+    pub cancellation_policies: BTreeMap<String, Vec<PolicyRule>>,
+    pub packages: Vec<Package>,
+}
+
+static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+
+impl Catalogue {
+    /// The catalogue embedded in the binary. Its consistency is checked by a unit test,
+    /// so a bad edit of the data file fails the build's tests, not a customer's order.
+    pub fn get() -> &'static Catalogue {
+        CATALOGUE.get_or_init(|| {
+            serde_json::from_str(include_str!("catalogue.json"))
+                .expect("the embedded catalogue.json is valid (checked by tests)")
+        })
+    }
+
+    pub fn package(&self, id: &str) -> Option<&Package> {
+        self.packages.iter().find(|p| p.id == id.trim())
+    }
+
+    pub fn package_ids(&self) -> Vec<&str> {
+        self.packages.iter().map(|p| p.id.as_str()).collect()
+    }
+
+    pub fn money(&self, amount_minor: i64) -> Money {
+        Money::new(amount_minor, &self.currency)
+    }
+
+    pub fn policy(&self, package: &Package) -> &[PolicyRule] {
+        self.cancellation_policies
+            .get(&package.cancellation_policy)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Ids a customer may order in `extensions` for this package: its extensions that are
+    /// not added automatically, and its optional services.
+    pub fn orderable<'a>(&'a self, package: &'a Package) -> Vec<&'a str> {
+        package
+            .optional
+            .iter()
+            .chain(package.extensions.iter())
+            .filter(|id| self.extensions.get(*id).is_some_and(|e| !e.automatic))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The package as the public API shows it.
+    pub fn package_json(&self, p: &Package) -> serde_json::Value {
+        let service = |id: &String| serde_json::json!({"id": id, "description": self.services.get(id).cloned().unwrap_or_default()});
+        let optional: Vec<_> = p
+            .optional
+            .iter()
+            .map(|id| {
+                let ext = &self.extensions[id];
+                serde_json::json!({
+                    "service": id,
+                    "description": self.services.get(id).cloned().unwrap_or_default(),
+                    "price": self.money(ext.price_minor),
+                    "unit": ext.unit,
+                    "billing": "hourly, 1h30 minimum",
+                })
+            })
+            .collect();
+        let extensions: Vec<_> = p
+            .extensions
+            .iter()
+            .map(|id| {
+                let ext = &self.extensions[id];
+                serde_json::json!({
+                    "id": id,
+                    "name": ext.name,
+                    "price": self.money(ext.price_minor),
+                    "unit": ext.unit,
+                    "automatic": ext.automatic,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "id": p.id,
+            "name": p.name,
+            "seed_name": p.seed_name,
+            "centre": p.centre,
+            "description": p.description,
+            "requires_scheduled_meeting": p.requires_scheduled_meeting,
+            "lead_time_days": p.lead_time_days,
+            "included_event_minutes": p.included_minutes,
+            "production_minutes": p.production_minutes,
+            "included": p.included.iter().map(service).collect::<Vec<_>>(),
+            "optional": optional,
+            "base_price": self.money(p.base_price_minor),
+            "extensions": extensions,
+            "cancellation_policy": self.policy(p),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_catalogue_is_consistent() {
+        let c = Catalogue::get();
+        assert_eq!(c.packages.len(), 4);
+        for p in &c.packages {
+            for s in p.included.iter().chain(&p.optional) {
+                assert!(c.services.contains_key(s), "{}: unknown service {s}", p.id);
+            }
+            for e in p.optional.iter().chain(&p.extensions) {
+                assert!(
+                    c.extensions.contains_key(e),
+                    "{}: unknown extension {e}",
+                    p.id
+                );
+            }
+            let policy = c.policy(p);
+            assert!(!policy.is_empty(), "{}: no cancellation policy", p.id);
+            assert_eq!(policy.last().unwrap().min_hours_before, 0);
+            assert!(p.base_price_minor > 0 && p.lead_time_days >= 0);
+        }
+        let premium = c.package("event-premium").unwrap();
+        assert!(!premium.requires_scheduled_meeting);
+        assert!(c
+            .packages
+            .iter()
+            .filter(|p| p.id != "event-premium")
+            .all(|p| p.requires_scheduled_meeting));
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure domain rules: no I/O, no clock of their own.
+
+pub mod catalogue;
+pub mod input;
+pub mod local_time;
+pub mod money;
+pub mod order;
+pub mod policy;
+pub mod producer;
+pub mod reservation_number;

@@ -1,0 +1,131 @@
+//! The HTTP API: parse and authenticate, hand over to the workflow, render.
+
+mod bookings;
+mod catalogue;
+mod errors;
+mod health;
+mod producers;
+mod staff;
+
+use actix_web::web::{self, Bytes};
+use actix_web::HttpRequest;
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::db::tokens::{self, Role, Staff};
+use crate::db::{DbConnection, Pool};
+use crate::error::ApiError;
+
+/// Largest request body accepted on any route.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// Run database work on a blocking thread, never on an actix worker.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .route("/packages", web::get().to(catalogue::list))
+                .route("/availability", web::post().to(bookings::availability))
+                .route("/bookings", web::post().to(bookings::create))
+                .route("/bookings", web::get().to(staff::bookings))
+                .route("/bookings/lookup", web::post().to(bookings::lookup))
+                .route("/schedule", web::get().to(staff::schedule))
+                .route("/producers", web::get().to(producers::list))
+                .route("/producers", web::post().to(producers::create))
+                .route("/producers/{id}", web::get().to(producers::get))
+                .route("/producers/{id}", web::put().to(producers::replace))
+                .route("/producers/{id}", web::delete().to(producers::delete))
+                .route(
+                    "/producers/{id}/time-off",
+                    web::post().to(producers::add_time_off),
+                )
+                .route(
+                    "/producers/{id}/time-off/{time_off_id}",
+                    web::delete().to(producers::delete_time_off),
+                ),
+        )
+        .default_service(web::to(errors::not_found));
+}
+
+pub use errors::normalise_errors;
+
+/// The body as JSON, or a 400 that says where it broke.
+pub fn parse_json(body: &Bytes) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::refused(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "The body is not JSON",
+            "the body is empty; send a JSON object with Content-Type: application/json",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::refused(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "The body is not JSON",
+            format!(
+                "the body is not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+/// The staff member behind the request's bearer token, if it has one. A token that is
+/// present but wrong is a 401, not an anonymous request.
+pub async fn staff(req: &HttpRequest, state: &AppState) -> Result<Option<Staff>, ApiError> {
+    let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .ok_or_else(ApiError::unauthorized)?
+        .to_string();
+    let found = state
+        .db(move |conn| Ok(tokens::authenticate(conn, &token)?))
+        .await?;
+    found.map(Some).ok_or_else(ApiError::unauthorized)
+}
+
+/// A staff member with at least `role` (admin may do everything).
+pub async fn require(req: &HttpRequest, state: &AppState, role: Role) -> Result<Staff, ApiError> {
+    let staff = staff(req, state)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if role == Role::Admin && staff.role != Role::Admin {
+        return Err(ApiError::forbidden("admin"));
+    }
+    Ok(staff)
+}

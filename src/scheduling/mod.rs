@@ -1,0 +1,438 @@
+//! The availability engine: who is free when. Pure, no I/O, no clock.
+//!
+//! A producer is free for a window (from 30 minutes before the start to the end) when
+//! the window lies inside their working hours, read in their own zone day by day, outside
+//! their time off, and overlaps none of their assignments. Working hours are turned into
+//! instants one local day at a time, so daylight-saving changes and hours that cross
+//! midnight come out right; adjacent spans are merged, so a night shift running into a
+//! morning shift is one stretch of work.
+
+use std::collections::VecDeque;
+
+use chrono::offset::LocalResult;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::catalogue::Centre;
+use crate::domain::order::PREPARATION_MINUTES;
+use crate::domain::producer::WorkingSpan;
+
+/// A half-open stretch of time `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interval {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Interval {
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Interval {
+        Interval { start, end }
+    }
+
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    pub fn contains(&self, other: &Interval) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+}
+
+/// The producer's window for an event: preparation before the start, then the event.
+pub fn producer_window(start: DateTime<Utc>, duration_minutes: i64) -> Interval {
+    Interval::new(
+        start - Duration::minutes(PREPARATION_MINUTES),
+        start + Duration::minutes(duration_minutes),
+    )
+}
+
+/// One producer as the engine sees them.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    pub id: String,
+    pub time_zone: Tz,
+    pub languages: Vec<String>,
+    pub centres: Vec<Centre>,
+    /// Working spans per weekday (Monday first), sorted by start.
+    hours: [Vec<WorkingSpan>; 7],
+    /// Sorted by start; may overlap each other.
+    time_off: Vec<Interval>,
+    /// Sorted by start; never overlap each other (the database forbids it).
+    assignments: Vec<Interval>,
+}
+
+impl Producer {
+    pub fn new(
+        id: impl Into<String>,
+        time_zone: Tz,
+        languages: Vec<String>,
+        centres: Vec<Centre>,
+        working_hours: &[WorkingSpan],
+        mut time_off: Vec<Interval>,
+        mut assignments: Vec<Interval>,
+    ) -> Producer {
+        let mut hours: [Vec<WorkingSpan>; 7] = Default::default();
+        for span in working_hours {
+            hours[span.weekday.num_days_from_monday() as usize].push(*span);
+        }
+        for day in &mut hours {
+            day.sort_by_key(|s| s.start_min);
+        }
+        time_off.sort();
+        assignments.sort();
+        Producer {
+            id: id.into(),
+            time_zone,
+            languages,
+            centres,
+            hours,
+            time_off,
+            assignments,
+        }
+    }
+
+    pub fn speaks(&self, language: &str) -> bool {
+        self.languages.iter().any(|l| l == language)
+    }
+
+    pub fn serves(&self, centre: Centre) -> bool {
+        self.centres.contains(&centre)
+    }
+
+    fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.time_zone).date_naive()
+    }
+
+    /// Merged stretches of work, in order, from the local day before `from`'s (long
+    /// enough back for any stretch that covers `from`) to the local day of `until`. A
+    /// stretch running past `until` is cut at the end of the last day read, so someone
+    /// who works round the clock still gives a finite sequence.
+    pub fn working_intervals(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> WorkingIntervals<'_> {
+        WorkingIntervals {
+            producer: self,
+            next_date: self.local_date(from) - Duration::days(1),
+            last_date: self.local_date(until),
+            pending: None,
+            out: VecDeque::new(),
+        }
+    }
+
+    fn busy_with_assignment(&self, window: &Interval) -> bool {
+        // Assignments never overlap, so ends are sorted too: the last one starting before
+        // the window ends is the only one that can reach into it.
+        let idx = self.assignments.partition_point(|a| a.start < window.end);
+        idx > 0 && self.assignments[idx - 1].end > window.start
+    }
+
+    fn on_time_off(&self, window: &Interval) -> bool {
+        let idx = self.time_off.partition_point(|t| t.start < window.end);
+        self.time_off[..idx].iter().any(|t| t.end > window.start)
+    }
+
+    fn within_working_hours(&self, window: &Interval) -> bool {
+        for stretch in self.working_intervals(window.start, window.end) {
+            if stretch.start > window.start {
+                return false;
+            }
+            if stretch.contains(window) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Free for this producer window (preparation included)?
+    pub fn is_free(&self, window: &Interval) -> bool {
+        !self.busy_with_assignment(window)
+            && !self.on_time_off(window)
+            && self.within_working_hours(window)
+    }
+
+    /// Assignments overlapping the producer's local week (Monday to Monday) around `t`.
+    pub fn load_in_week_of(&self, t: DateTime<Utc>) -> usize {
+        let date = self.local_date(t);
+        let monday = date - Duration::days(date.weekday().num_days_from_monday() as i64);
+        let week = Interval::new(
+            resolve_boundary(
+                self.time_zone,
+                monday.and_hms_opt(0, 0, 0).expect("midnight"),
+            ),
+            resolve_boundary(
+                self.time_zone,
+                (monday + Duration::days(7))
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight"),
+            ),
+        );
+        let first = self.assignments.partition_point(|a| a.end <= week.start);
+        let last = self.assignments.partition_point(|a| a.start < week.end);
+        last.saturating_sub(first)
+    }
+
+    /// Busy stretches (assignments and time off) overlapping `range`, sorted and merged.
+    fn busy_in(&self, range: &Interval) -> Vec<Interval> {
+        let first = self.assignments.partition_point(|a| a.end <= range.start);
+        let mut busy: Vec<Interval> = self.assignments[first..]
+            .iter()
+            .take_while(|a| a.start < range.end)
+            .copied()
+            .chain(self.time_off.iter().filter(|t| t.overlaps(range)).copied())
+            .collect();
+        busy.sort();
+        merge(busy)
+    }
+}
+
+fn merge(sorted: Vec<Interval>) -> Vec<Interval> {
+    let mut out: Vec<Interval> = Vec::with_capacity(sorted.len());
+    for iv in sorted {
+        match out.last_mut() {
+            Some(last) if iv.start <= last.end => last.end = last.end.max(iv.end),
+            _ => out.push(iv),
+        }
+    }
+    out
+}
+
+/// The instant a working-hours boundary denotes. A boundary the zone repeats (fall back)
+/// is its first occurrence; one the zone skips (spring forward) is the moment the clocks
+/// jump, which is when a producer due at that time actually starts or stops.
+pub fn resolve_boundary(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
+        LocalResult::None => {
+            let mut probe = local;
+            // Gaps are at most a day long (a zone that skipped a date); walk forward to
+            // the first wall-clock minute that exists.
+            for _ in 0..(26 * 60) {
+                probe += Duration::minutes(1);
+                if let Some(t) = tz.from_local_datetime(&probe).earliest() {
+                    return t.with_timezone(&Utc);
+                }
+            }
+            Utc.from_utc_datetime(&local)
+        }
+    }
+}
+
+/// A lazy, ordered, merged sequence of a producer's stretches of work.
+pub struct WorkingIntervals<'a> {
+    producer: &'a Producer,
+    next_date: NaiveDate,
+    last_date: NaiveDate,
+    pending: Option<Interval>,
+    out: VecDeque<Interval>,
+}
+
+impl WorkingIntervals<'_> {
+    fn generate_day(&mut self) {
+        let p = self.producer;
+        let date = self.next_date;
+        self.next_date = date + Duration::days(1);
+        let spans = &p.hours[date.weekday().num_days_from_monday() as usize];
+        for span in spans {
+            let start = resolve_boundary(p.time_zone, at_minute(date, span.start_min));
+            let end_date = if span.crosses_midnight() {
+                date + Duration::days(1)
+            } else {
+                date
+            };
+            let end = resolve_boundary(p.time_zone, at_minute(end_date, span.end_min));
+            if end <= start {
+                continue; // a span swallowed whole by a clock change
+            }
+            let iv = Interval::new(start, end);
+            match &mut self.pending {
+                Some(pending) if iv.start <= pending.end => pending.end = pending.end.max(iv.end),
+                Some(pending) => {
+                    self.out.push_back(*pending);
+                    self.pending = Some(iv);
+                }
+                None => self.pending = Some(iv),
+            }
+        }
+    }
+}
+
+fn at_minute(date: NaiveDate, minute: u16) -> NaiveDateTime {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    midnight + Duration::minutes(i64::from(minute))
+}
+
+impl Iterator for WorkingIntervals<'_> {
+    type Item = Interval;
+
+    fn next(&mut self) -> Option<Interval> {
+        if self.producer.hours.iter().all(Vec::is_empty) {
+            return None;
+        }
+        loop {
+            if let Some(iv) = self.out.pop_front() {
+                return Some(iv);
+            }
+            if self.next_date > self.last_date {
+                return self.pending.take();
+            }
+            // A pending stretch is complete once the days generated start after its end:
+            // every later span starts later still.
+            if let Some(p) = self.pending {
+                let day_start =
+                    resolve_boundary(self.producer.time_zone, at_minute(self.next_date, 0));
+                if day_start > p.end {
+                    self.pending = None;
+                    return Some(p);
+                }
+            }
+            self.generate_day();
+        }
+    }
+}
+
+/// What an order needs from a producer.
+#[derive(Debug, Clone)]
+pub struct Need<'a> {
+    pub centre: Centre,
+    /// Primary language subtag, "en" by default.
+    pub language: &'a str,
+    pub start: DateTime<Utc>,
+    pub duration_minutes: i64,
+}
+
+impl Need<'_> {
+    pub fn window(&self) -> Interval {
+        producer_window(self.start, self.duration_minutes)
+    }
+
+    fn eligible(&self, p: &Producer) -> bool {
+        p.serves(self.centre) && (p.speaks(self.language) || p.speaks("en"))
+    }
+}
+
+/// The producer an order gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub index: usize,
+    /// The requested language is not spoken by the producer chosen (an English speaker
+    /// stands in), so the provider must still confirm it.
+    pub language_pending: bool,
+}
+
+/// Pick a free producer: one who speaks the requested language if any is free, else an
+/// English speaker; among equals the least loaded that week, then by id so the choice is
+/// the same on every run.
+pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
+    let window = need.window();
+    let tiers: &[(&str, bool)] = if need.language == "en" {
+        &[("en", false)]
+    } else {
+        &[(need.language, false), ("en", true)]
+    };
+    for (language, pending) in tiers {
+        let best = producers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.serves(need.centre) && p.speaks(language))
+            .filter(|(_, p)| p.is_free(&window))
+            .min_by(|(_, a), (_, b)| {
+                a.load_in_week_of(need.start)
+                    .cmp(&b.load_in_week_of(need.start))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+        if let Some((index, _)) = best {
+            return Some(Choice {
+                index,
+                language_pending: *pending,
+            });
+        }
+    }
+    None
+}
+
+pub const GRID_MINUTES: i64 = 30;
+
+/// The first instant on the 30-minute grid (UTC half hours: local :00 and :30 in every
+/// zone whose offset is whole or half hours) at or after `t`.
+pub fn ceil_to_grid(t: DateTime<Utc>) -> DateTime<Utc> {
+    let step = GRID_MINUTES * 60;
+    let secs = t.timestamp();
+    let rounded = secs.div_euclid(step) * step
+        + if secs.rem_euclid(step) == 0 && t.timestamp_subsec_nanos() == 0 {
+            0
+        } else {
+            step
+        };
+    DateTime::from_timestamp(rounded, 0).unwrap_or(t)
+}
+
+/// The `count` nearest start times strictly after `need.start` (and not before
+/// `earliest`), on the 30-minute grid, before `horizon`, at which some eligible producer
+/// is free for the whole window. Each is returned as the customer's `[start, end)`.
+pub fn alternatives(
+    producers: &[Producer],
+    need: &Need<'_>,
+    earliest: DateTime<Utc>,
+    horizon: DateTime<Utc>,
+    count: usize,
+) -> Vec<Interval> {
+    let prep = Duration::minutes(PREPARATION_MINUTES);
+    let dur = Duration::minutes(need.duration_minutes);
+    let step = Duration::minutes(GRID_MINUTES);
+    let first = ceil_to_grid((need.start + Duration::seconds(1)).max(earliest));
+    let mut found: Vec<DateTime<Utc>> = Vec::with_capacity(count + 1);
+
+    for p in producers.iter().filter(|p| need.eligible(p)) {
+        let limit = |found: &Vec<DateTime<Utc>>| {
+            if found.len() >= count {
+                found[count - 1]
+            } else {
+                horizon
+            }
+        };
+        for stretch in p.working_intervals(first - prep, horizon + dur) {
+            if stretch.start >= limit(&found) {
+                break;
+            }
+            if stretch.end <= first - prep {
+                continue;
+            }
+            let busy = p.busy_in(&stretch);
+            // Free pieces of this stretch.
+            let mut cursor = stretch.start;
+            let mut pieces = Vec::with_capacity(busy.len() + 1);
+            for b in &busy {
+                if b.start > cursor {
+                    pieces.push(Interval::new(cursor, b.start.min(stretch.end)));
+                }
+                cursor = cursor.max(b.end);
+            }
+            if cursor < stretch.end {
+                pieces.push(Interval::new(cursor, stretch.end));
+            }
+            'pieces: for piece in pieces {
+                let mut s = ceil_to_grid((piece.start + prep).max(first));
+                while s + dur <= piece.end {
+                    if s >= limit(&found) {
+                        break 'pieces;
+                    }
+                    if let Err(pos) = found.binary_search(&s) {
+                        found.insert(pos, s);
+                        found.truncate(count);
+                    }
+                    s += step;
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|s| Interval::new(s, s + dur))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,41 @@
+//! Typed settings for `greenroom serve`.
+
+use std::path::PathBuf;
+
+use crate::clock::Clock;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://greenroom.db";
+pub const DEFAULT_OUTBOX_DIR: &str = "outbox";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free one.
+    pub bind: String,
+    pub database_url: String,
+    /// Where e-mails are written as `.eml` files when no SMTP server is configured.
+    pub outbox_dir: PathBuf,
+    pub smtp_url: Option<String>,
+    /// Load the demo roster into an empty database.
+    pub demo_roster: bool,
+    /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).
+    pub pool_size: Option<u32>,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    pub clock: Clock,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            bind: DEFAULT_BIND.into(),
+            database_url: DEFAULT_DATABASE_URL.into(),
+            outbox_dir: DEFAULT_OUTBOX_DIR.into(),
+            smtp_url: None,
+            demo_roster: true,
+            pool_size: None,
+            workers: None,
+            clock: Clock::system(),
+        }
+    }
+}

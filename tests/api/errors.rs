@@ -1,0 +1,103 @@
+//! Bad requests of every shape get a 4xx problem+json, never a 5xx.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn malformed_and_empty_bodies_are_400_problems() {
+    let app = spawn_app().await;
+    for body in [
+        b"{\"contact\": ".to_vec(),
+        b"".to_vec(),
+        b"[1, 2".to_vec(),
+        vec![0xff, 0xfe],
+    ] {
+        let r = app.post_raw("/api/v1/bookings", body).await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.code(), "malformed_json");
+        assert_eq!(
+            r.header("content-type").unwrap(),
+            "application/problem+json"
+        );
+    }
+    let r = app.post("/api/v1/bookings", &json!([1, 2, 3])).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.code(), "invalid_type");
+}
+
+#[actix_web::test]
+async fn oversized_body_is_413_problem() {
+    let app = spawn_app().await;
+    let big = format!("{{\"company\": \"{}\"}}", "x".repeat(200 * 1024));
+    let r = app.post_raw("/api/v1/bookings", big.into_bytes()).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.code(), "payload_too_large");
+}
+
+#[actix_web::test]
+async fn unknown_route_and_wrong_method_are_problems() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/nothing-here").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.code(), "not_found");
+    let r = app
+        .request("DELETE", "/api/v1/packages", None, None, &[])
+        .await;
+    assert!(r.status == 404 || r.status == 405, "{}", r.status);
+    assert!(r.body["code"].is_string());
+}
+
+#[actix_web::test]
+async fn strange_values_never_cause_a_5xx() {
+    let app = spawn_app().await;
+    let values = [
+        json!(null),
+        json!(true),
+        json!(-1),
+        json!(1e300),
+        json!(i64::MAX),
+        json!("\u{0000}"),
+        json!("💥".repeat(300)),
+        json!({}),
+        json!([]),
+    ];
+    let fields = [
+        "package",
+        "start",
+        "time_zone",
+        "duration_minutes",
+        "contact",
+        "event",
+        "meeting",
+        "extensions",
+        "site",
+        "company",
+    ];
+    for field in fields {
+        for v in &values {
+            let mut body = crate::helpers::order_body("2027-02-10T10:00", "Europe/Paris", 60);
+            body[field] = v.clone();
+            let r = app.order(&body).await;
+            assert!(r.status < 500, "{field}={v}: {} {}", r.status, r.body);
+            let a = app.post("/api/v1/availability", &body).await;
+            assert!(a.status < 500, "{field}={v}: {} {}", a.status, a.body);
+        }
+    }
+    let r = app
+        .post(
+            "/api/v1/bookings/lookup",
+            &json!({"reservation_number": "💥💥💥", "email": 3}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz").await.status, 200);
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["database"], "reachable");
+}

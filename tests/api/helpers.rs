@@ -1,0 +1,288 @@
+//! The test harness: each test gets the real app on a random port with a fresh database
+//! (a temporary SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set,
+//! dropped afterwards) and talks to it over HTTP.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use greenroom::clock::Clock;
+use greenroom::db::tokens::{self, Role};
+use greenroom::settings::Settings;
+use greenroom::Application;
+use serde_json::{json, Value};
+
+/// Tests run at a fixed "now": Monday 2027-01-04 08:00 UTC. The lead time makes
+/// 2027-01-18 08:00 UTC the earliest bookable start.
+pub const NOW: &str = "2027-01-04T08:00:00Z";
+
+pub fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("test instant")
+        .with_timezone(&Utc)
+}
+
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn create() -> (TestDb, String) {
+        let name = format!("greenroom_test_{}", uuid::Uuid::new_v4().simple());
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(admin_url) => {
+                let mut conn = PgConnection::establish(&admin_url)
+                    .expect("TEST_DATABASE_URL must reach PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let base = admin_url.split('?').next().unwrap();
+                let (server, _) = base
+                    .rsplit_once('/')
+                    .expect("TEST_DATABASE_URL has a database name");
+                let url = format!("{server}/{name}");
+                (TestDb::Postgres { admin_url, name }, url)
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                let url = format!("sqlite://{}", path.display());
+                (TestDb::Sqlite(path), url)
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDb::Postgres { admin_url, name } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn);
+                }
+            }
+        }
+    }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub headers: awc::http::header::HeaderMap,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    }
+
+    /// The field errors as (field, code) pairs.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or("").to_string(),
+                            e["code"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub clock: Clock,
+    pub admin: String,
+    pub scheduler: String,
+    pub state: greenroom::http::AppState,
+    client: awc::Client,
+    // Dropped last: the database outlives the requests.
+    _db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(false).await
+}
+
+/// `demo_roster`: load the demo producers, as `cargo run` does on an empty database.
+pub async fn spawn_app_with(demo_roster: bool) -> TestApp {
+    let (db, database_url) = TestDb::create();
+    let clock = Clock::manual(utc(NOW));
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        demo_roster,
+        workers: Some(2),
+        clock: clock.clone(),
+        ..Settings::default()
+    };
+    let app = Application::build(settings).expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let (admin, scheduler) = {
+        let mut conn = state.pool.get().unwrap();
+        let now = clock.now();
+        (
+            tokens::create(&mut conn, Role::Admin, Some("tests"), now)
+                .unwrap()
+                .1,
+            tokens::create(&mut conn, Role::Scheduler, Some("tests"), now)
+                .unwrap()
+                .1,
+        )
+    };
+    TestApp {
+        address,
+        database_url,
+        clock,
+        admin,
+        scheduler,
+        state,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .finish(),
+        _db: db,
+    }
+}
+
+impl TestApp {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let url = format!("{}{}", self.address, path);
+        let mut req = self.client.request(method.parse().unwrap(), url);
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let res = match body {
+            Some(b) => req.send_json(b).await,
+            None => req.send().await,
+        };
+        let mut res = res.expect("the request reaches the app");
+        let bytes = res.body().limit(50 * 1024 * 1024).await.expect("a body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp {
+            status: res.status().as_u16(),
+            body,
+            headers: res.headers().clone(),
+        }
+    }
+
+    /// Send raw bytes (for malformed and oversized bodies).
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Resp {
+        let mut res = self
+            .client
+            .post(format!("{}{}", self.address, path))
+            .insert_header(("Content-Type", "application/json"))
+            .send_body(body)
+            .await
+            .expect("the request reaches the app");
+        let bytes = res.body().limit(1024 * 1024).await.unwrap_or_default();
+        Resp {
+            status: res.status().as_u16(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers: res.headers().clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, None, None, &[]).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Resp {
+        self.request("GET", path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Resp {
+        self.request("POST", path, None, Some(body), &[]).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> Resp {
+        self.request("POST", path, Some(token), Some(body), &[])
+            .await
+    }
+
+    pub async fn order(&self, body: &Value) -> Resp {
+        self.post("/api/v1/bookings", body).await
+    }
+
+    /// Add a producer through the staff API; returns its id.
+    pub async fn add_producer(&self, body: Value) -> String {
+        let r = self.post_as(&self.admin, "/api/v1/producers", &body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["id"].as_str().unwrap().to_string()
+    }
+}
+
+pub fn weekdays(start: &str, end: &str) -> Value {
+    Value::Array(
+        ["monday", "tuesday", "wednesday", "thursday", "friday"]
+            .iter()
+            .map(|d| json!({"weekday": d, "start": start, "end": end}))
+            .collect(),
+    )
+}
+
+pub fn producer(name: &str, zone: &str, languages: &[&str], hours: Value) -> Value {
+    json!({
+        "name": name,
+        "email": format!("{}@producers.example", name.to_lowercase().replace(' ', ".")),
+        "time_zone": zone,
+        "languages": languages,
+        "centres": ["meeting", "training", "event"],
+        "working_hours": hours,
+    })
+}
+
+/// A complete, valid order for event-standard.
+pub fn order_body(start: &str, zone: &str, minutes: i64) -> Value {
+    json!({
+        "contact": {"first_name": "Ana", "last_name": "Souza", "phone": "+1 555 010 2000", "email": "Ana.Souza@Example.com"},
+        "company": "Acme Corp",
+        "site": "acme.webex.com",
+        "package": "event-standard",
+        "start": start,
+        "time_zone": zone,
+        "duration_minutes": minutes,
+        "meeting": {"scheduled": true, "host_id": "acme-host-1", "host_email": "host@example.com"},
+        "event": {"title": "Quarterly all-hands", "details": "Two presenters", "comments": "Slides 24h before"}
+    })
+}

@@ -1,0 +1,13 @@
+//! The black-box suite: one test binary, every test over HTTP (or the CLI) against the
+//! real app. Set TEST_DATABASE_URL=postgres://… to run it all on PostgreSQL.
+
+mod availability;
+mod catalogue;
+mod cli;
+mod dst;
+mod errors;
+mod helpers;
+mod lookup;
+mod ordering;
+mod race;
+mod staff;
