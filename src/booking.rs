@@ -305,114 +305,120 @@ pub fn place_order(
     let charges = charges(slot.package, slot.duration_minutes, &order.extensions);
     let policy = cat.policy(slot.package);
 
+    let attempt = with_retries(conn, |conn| -> Result<Attempt, ApiError> {
+        if let Some(i) = idem {
+            if let Some((status, body)) = replay(conn, &i.key, &i.request_hash)? {
+                return Ok(Attempt::Replay { status, body });
+            }
+        }
+        let Roster { people, engine } = producers::load_roster(conn, decision_range(window), None)?;
+        let Some(choice) = scheduling::choose(&engine, &need_of(slot)) else {
+            return Ok(Attempt::NoProducer);
+        };
+        let producer = &people[choice.index];
+        let id = uuid::Uuid::new_v4().to_string();
+        let row = BookingRow {
+            id: id.clone(),
+            reservation_number: ReservationNumber::generate().as_key().to_string(),
+            status: "confirmed".into(),
+            package_id: slot.package.id.clone(),
+            start_at: to_db(slot.start),
+            end_at: to_db(slot.end()),
+            window_start: to_db(window.start),
+            window_end: to_db(window.end),
+            time_zone: slot.time_zone.name().to_string(),
+            duration_minutes: slot.duration_minutes as i32,
+            producer_id: producer.id.clone(),
+            language: slot.language.clone(),
+            language_pending: choice.language_pending,
+            contact: serde_json::to_string(&order.contact).expect("serialises"),
+            contact_email_norm: order.contact.email.to_lowercase(),
+            company: order.company.clone(),
+            site: order.site.clone(),
+            meeting: serde_json::to_string(&order.meeting).expect("serialises"),
+            event: serde_json::to_string(&order.event).expect("serialises"),
+            extensions: serde_json::to_string(&order.extensions).expect("serialises"),
+            charges: serde_json::to_string(&charges).expect("serialises"),
+            cancellation_policy: serde_json::to_string(policy).expect("serialises"),
+            cancellation: None,
+            created_at: to_db(now),
+            updated_at: to_db(now),
+        };
+        diesel::insert_into(bookings::table)
+            .values(&row)
+            .execute(conn)?;
+        let event = EventRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            booking_id: id,
+            seq: 1,
+            at: to_db(now),
+            kind: "created".into(),
+            actor: actor.name(),
+            old_start: None,
+            old_end: None,
+            new_start: Some(row.start_at),
+            new_end: Some(row.end_at),
+            old_producer_id: None,
+            new_producer_id: Some(producer.id.clone()),
+            detail: staff_override.then(|| json!({"override_lead_time": true}).to_string()),
+        };
+        diesel::insert_into(booking_events::table)
+            .values(&event)
+            .execute(conn)?;
+        let body = booking_json(
+            &row,
+            Some(&(producer.name.clone(), producer.email.clone())),
+            Some(std::slice::from_ref(&event)),
+        );
+        if let Some(i) = idem {
+            diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::key.eq(&i.key),
+                    idempotency_keys::request_hash.eq(&i.request_hash),
+                    idempotency_keys::response_status.eq(201),
+                    idempotency_keys::response_body.eq(body.to_string()),
+                    idempotency_keys::created_at.eq(to_db(now)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(Attempt::Booked(body))
+    })?;
+    match attempt {
+        Attempt::Booked(body) => Ok(Ordered::Created(body)),
+        Attempt::Replay { status, body } => Ok(Ordered::Replayed {
+            status: status as u16,
+            body: serde_json::from_str(&body).map_err(anyhow::Error::from)?,
+        }),
+        Attempt::NoProducer => {
+            let alternatives = find_alternatives(conn, slot, now, staff_override, None)?;
+            Err(no_producer(slot, &alternatives))
+        }
+    }
+}
+
+/// Run `f` in a write transaction; when another writer took the producer (or the
+/// reservation number, or the idempotency key) between our read and our write, the
+/// database refuses ours and we decide again on fresh data.
+fn with_retries<T>(
+    conn: &mut DbConnection,
+    mut f: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     for _ in 0..MAX_ATTEMPTS {
-        let attempt = db::write_transaction(conn, |conn| -> Result<Attempt, ApiError> {
-            if let Some(i) = idem {
-                if let Some((status, body)) = replay(conn, &i.key, &i.request_hash)? {
-                    return Ok(Attempt::Replay { status, body });
-                }
-            }
-            let Roster { people, engine } =
-                producers::load_roster(conn, decision_range(window), None)?;
-            let Some(choice) = scheduling::choose(&engine, &need_of(slot)) else {
-                return Ok(Attempt::NoProducer);
-            };
-            let producer = &people[choice.index];
-            let id = uuid::Uuid::new_v4().to_string();
-            let row = BookingRow {
-                id: id.clone(),
-                reservation_number: ReservationNumber::generate().as_key().to_string(),
-                status: "confirmed".into(),
-                package_id: slot.package.id.clone(),
-                start_at: to_db(slot.start),
-                end_at: to_db(slot.end()),
-                window_start: to_db(window.start),
-                window_end: to_db(window.end),
-                time_zone: slot.time_zone.name().to_string(),
-                duration_minutes: slot.duration_minutes as i32,
-                producer_id: producer.id.clone(),
-                language: slot.language.clone(),
-                language_pending: choice.language_pending,
-                contact: serde_json::to_string(&order.contact).expect("serialises"),
-                contact_email_norm: order.contact.email.to_lowercase(),
-                company: order.company.clone(),
-                site: order.site.clone(),
-                meeting: serde_json::to_string(&order.meeting).expect("serialises"),
-                event: serde_json::to_string(&order.event).expect("serialises"),
-                extensions: serde_json::to_string(&order.extensions).expect("serialises"),
-                charges: serde_json::to_string(&charges).expect("serialises"),
-                cancellation_policy: serde_json::to_string(policy).expect("serialises"),
-                cancellation: None,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-            };
-            diesel::insert_into(bookings::table)
-                .values(&row)
-                .execute(conn)?;
-            let event = EventRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                booking_id: id,
-                seq: 1,
-                at: to_db(now),
-                kind: "created".into(),
-                actor: actor.name(),
-                old_start: None,
-                old_end: None,
-                new_start: Some(row.start_at),
-                new_end: Some(row.end_at),
-                old_producer_id: None,
-                new_producer_id: Some(producer.id.clone()),
-                detail: staff_override.then(|| json!({"override_lead_time": true}).to_string()),
-            };
-            diesel::insert_into(booking_events::table)
-                .values(&event)
-                .execute(conn)?;
-            let body = booking_json(
-                &row,
-                Some(&(producer.name.clone(), producer.email.clone())),
-                Some(std::slice::from_ref(&event)),
-            );
-            if let Some(i) = idem {
-                diesel::insert_into(idempotency_keys::table)
-                    .values((
-                        idempotency_keys::key.eq(&i.key),
-                        idempotency_keys::request_hash.eq(&i.request_hash),
-                        idempotency_keys::response_status.eq(201),
-                        idempotency_keys::response_body.eq(body.to_string()),
-                        idempotency_keys::created_at.eq(to_db(now)),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(Attempt::Booked(body))
-        });
-        match attempt {
-            Ok(Attempt::Booked(body)) => return Ok(Ordered::Created(body)),
-            Ok(Attempt::Replay { status, body }) => {
-                return Ok(Ordered::Replayed {
-                    status: status as u16,
-                    body: serde_json::from_str(&body).map_err(anyhow::Error::from)?,
-                })
-            }
-            Ok(Attempt::NoProducer) => {
-                let alternatives = find_alternatives(conn, slot, now, staff_override, None)?;
-                return Err(no_producer(slot, &alternatives));
-            }
-            // Another order took the producer (or the reservation number, or the
-            // idempotency key) between our read and our write: decide again on fresh data.
+        match db::write_transaction(conn, &mut f) {
             Err(ApiError::Internal(e))
                 if e.downcast_ref::<diesel::result::Error>()
                     .is_some_and(retryable) =>
             {
                 continue
             }
-            Err(e) => return Err(e),
+            other => return other,
         }
     }
     Err(ApiError::refused(
         actix_web::http::StatusCode::CONFLICT,
         "busy_try_again",
-        "Too many simultaneous orders",
-        "many orders competed for the same producers at once; send the same request again",
+        "Too many simultaneous changes",
+        "many requests competed for the same producers at once; send the same request again",
     ))
 }
 
@@ -456,4 +462,273 @@ pub fn render_with_history(conn: &mut DbConnection, row: &BookingRow) -> Result<
         contacts.get(&row.producer_id),
         Some(&events),
     ))
+}
+
+/// A booking found for a change: by number and contact e-mail for a customer, by number
+/// alone for staff.
+fn find_for_change(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+    email: Option<&str>,
+    actor: &Actor,
+) -> Result<BookingRow, ApiError> {
+    let row = match (actor, email) {
+        (_, Some(email)) => find_for_contact(conn, number, email)?,
+        (Actor::Staff(_), None) => find_by_number(conn, number)?,
+        (Actor::Customer, None) => None,
+    };
+    row.ok_or_else(ApiError::booking_not_found)
+}
+
+pub fn find_by_number(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+) -> Result<Option<BookingRow>, ApiError> {
+    Ok(bookings::table
+        .filter(bookings::reservation_number.eq(number.as_key()))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn booking_cancelled(row: &BookingRow) -> ApiError {
+    ApiError::refused(
+        actix_web::http::StatusCode::CONFLICT,
+        "booking_cancelled",
+        "The booking is cancelled",
+        format!(
+            "booking {} was cancelled; it cannot be changed or cancelled again. Order anew if you need a producer",
+            ReservationNumber::from_key(&row.reservation_number)
+        ),
+    )
+}
+
+fn next_seq(conn: &mut DbConnection, booking_id: &str) -> Result<i32, ApiError> {
+    let max: Option<i32> = booking_events::table
+        .filter(booking_events::booking_id.eq(booking_id))
+        .select(diesel::dsl::max(booking_events::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// One line of a booking's history.
+struct Change<'a> {
+    kind: &'a str,
+    old: Option<(NaiveDateTime, NaiveDateTime)>,
+    new: Option<(NaiveDateTime, NaiveDateTime)>,
+    old_producer: Option<String>,
+    new_producer: Option<String>,
+    detail: Option<Value>,
+}
+
+fn record(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<EventRow, ApiError> {
+    let event = EventRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        booking_id: booking_id.to_string(),
+        seq: next_seq(conn, booking_id)?,
+        at: to_db(now),
+        kind: change.kind.into(),
+        actor: actor.name(),
+        old_start: change.old.map(|o| o.0),
+        old_end: change.old.map(|o| o.1),
+        new_start: change.new.map(|n| n.0),
+        new_end: change.new.map(|n| n.1),
+        old_producer_id: change.old_producer,
+        new_producer_id: change.new_producer,
+        detail: change.detail.map(|d| d.to_string()),
+    };
+    diesel::insert_into(booking_events::table)
+        .values(&event)
+        .execute(conn)?;
+    Ok(event)
+}
+
+/// What a customer or scheduler asks when moving a booking.
+pub struct RescheduleRequest {
+    pub number: ReservationNumber,
+    pub email: Option<String>,
+    pub start: String,
+    pub time_zone: Option<Tz>,
+    pub override_lead_time: bool,
+}
+
+pub struct Rescheduled {
+    pub booking: Value,
+    pub previous: Value,
+}
+
+enum Move {
+    Moved(Box<Rescheduled>),
+    NoProducer(Box<SlotRequest>, String),
+}
+
+/// Move a booking to another start; the duration stays. The booking's own assignment is
+/// set aside inside the same transaction, so a small move within its own slot works. The
+/// same producer keeps it when free, else another free one takes it.
+pub fn reschedule(
+    conn: &mut DbConnection,
+    req: &RescheduleRequest,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Rescheduled, ApiError> {
+    let staff_override = req.override_lead_time && actor.is_staff();
+    let outcome = with_retries(conn, |conn| {
+        let row = find_for_change(conn, &req.number, req.email.as_deref(), actor)?;
+        if row.status == "cancelled" {
+            return Err(booking_cancelled(&row));
+        }
+        let tz = req.time_zone.unwrap_or_else(|| tz_of(&row));
+        let start = crate::domain::local_time::parse_start(&req.start, Some(tz))
+            .map_err(|e| ApiError::field("start", e.code(), e.message().to_string()))?;
+        let package = Catalogue::get().package(&row.package_id).ok_or_else(|| {
+            anyhow::anyhow!("booking {} has unknown package {}", row.id, row.package_id)
+        })?;
+        let slot = SlotRequest {
+            package,
+            start,
+            time_zone: tz,
+            duration_minutes: i64::from(row.duration_minutes),
+            language: row.language.clone(),
+            override_lead_time: staff_override,
+        };
+        check_lead_time(&slot, now, staff_override).map_err(|e| ApiError::Validation(vec![e]))?;
+        let window = producer_window(slot.start, slot.duration_minutes);
+        let Roster { people, engine } =
+            producers::load_roster(conn, decision_range(window), Some(&row.id))?;
+        let need = need_of(&slot);
+        // Keep the producer when they are still free, for continuity.
+        let same = engine
+            .iter()
+            .position(|p| p.id == row.producer_id && p.serves(need.centre) && p.is_free(&window))
+            .map(|index| scheduling::Choice {
+                index,
+                language_pending: row.language_pending,
+            });
+        let Some(choice) = same.or_else(|| scheduling::choose(&engine, &need)) else {
+            return Ok(Move::NoProducer(Box::new(slot), row.id.clone()));
+        };
+        let producer = &people[choice.index];
+        let old = (row.start_at, row.end_at);
+        let new = (to_db(slot.start), to_db(slot.end()));
+        diesel::update(bookings::table.find(&row.id))
+            .set((
+                bookings::start_at.eq(new.0),
+                bookings::end_at.eq(new.1),
+                bookings::window_start.eq(to_db(window.start)),
+                bookings::window_end.eq(to_db(window.end)),
+                bookings::time_zone.eq(tz.name()),
+                bookings::producer_id.eq(&producer.id),
+                bookings::language_pending.eq(choice.language_pending),
+                bookings::updated_at.eq(to_db(now)),
+            ))
+            .execute(conn)?;
+        let change = |kind| Change {
+            kind,
+            old: Some(old),
+            new: Some(new),
+            old_producer: Some(row.producer_id.clone()),
+            new_producer: Some(producer.id.clone()),
+            detail: staff_override.then(|| json!({"override_lead_time": true})),
+        };
+        record(conn, &row.id, now, actor, change("rescheduled"))?;
+        if producer.id != row.producer_id {
+            record(conn, &row.id, now, actor, change("producer_changed"))?;
+        }
+        let updated = bookings::table
+            .find(&row.id)
+            .select(BookingRow::as_select())
+            .first(conn)?;
+        let previous = json!({
+            "start": format_in(from_db(old.0), tz),
+            "end": format_in(from_db(old.1), tz),
+            "time_zone": tz.name(),
+        });
+        Ok(Move::Moved(Box::new(Rescheduled {
+            booking: render_with_history(conn, &updated)?,
+            previous,
+        })))
+    })?;
+    match outcome {
+        Move::Moved(done) => Ok(*done),
+        Move::NoProducer(slot, booking_id) => {
+            let alternatives =
+                find_alternatives(conn, &slot, now, staff_override, Some(&booking_id))?;
+            Err(no_producer(&slot, &alternatives))
+        }
+    }
+}
+
+pub struct Cancelled {
+    pub booking: Value,
+    pub fee: Value,
+}
+
+/// Cancel a booking. The fee follows the policy the booking was sold with, from the
+/// time left before the start now, on the standard charges. The producer is free at once.
+pub fn cancel(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+    email: Option<&str>,
+    reason: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Cancelled, ApiError> {
+    with_retries(conn, |conn| {
+        let row = find_for_change(conn, number, email, actor)?;
+        if row.status == "cancelled" {
+            return Err(booking_cancelled(&row));
+        }
+        let rules: Vec<crate::domain::policy::PolicyRule> =
+            serde_json::from_str(&row.cancellation_policy).map_err(anyhow::Error::from)?;
+        let charges: crate::domain::order::Charges =
+            serde_json::from_str(&row.charges).map_err(anyhow::Error::from)?;
+        let start = from_db(row.start_at);
+        let rule = crate::domain::policy::applicable_rule(&rules, start, now).ok_or_else(|| {
+            anyhow::anyhow!("booking {} has an empty cancellation policy", row.id)
+        })?;
+        let amount = crate::domain::policy::fee(rule, &charges.total);
+        let fee = json!({
+            "amount": amount,
+            "policy_rule": rule.rule,
+            "fee_percent": rule.fee_percent,
+            "description": rule.description,
+            "minutes_before_start": (start - now).num_minutes(),
+        });
+        let cancellation = json!({
+            "cancelled_at": format_in(now, tz_of(&row)),
+            "by": actor.name(),
+            "reason": reason,
+            "fee": fee,
+        });
+        diesel::update(bookings::table.find(&row.id))
+            .set((
+                bookings::status.eq("cancelled"),
+                bookings::cancellation.eq(Some(cancellation.to_string())),
+                bookings::updated_at.eq(to_db(now)),
+            ))
+            .execute(conn)?;
+        let change = Change {
+            kind: "cancelled",
+            old: Some((row.start_at, row.end_at)),
+            new: None,
+            old_producer: Some(row.producer_id.clone()),
+            new_producer: None,
+            detail: Some(json!({"reason": reason, "fee": fee})),
+        };
+        record(conn, &row.id, now, actor, change)?;
+        let updated = bookings::table
+            .find(&row.id)
+            .select(BookingRow::as_select())
+            .first(conn)?;
+        Ok(Cancelled {
+            booking: render_with_history(conn, &updated)?,
+            fee,
+        })
+    })
 }

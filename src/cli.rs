@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// Do not load the demo roster into an empty database.
     #[arg(long)]
     pub no_demo_roster: bool,
+    /// Take the client address from X-Forwarded-For (set only behind a reverse proxy
+    /// that overwrites that header), for throttling failed guesses.
+    #[arg(long, env = "GREENROOM_TRUST_FORWARDED")]
+    pub trust_forwarded: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 outbox_dir: args.outbox_dir,
                 smtp_url: args.smtp_url,
                 demo_roster: !args.no_demo_roster,
+                trust_forwarded: args.trust_forwarded,
                 clock: Clock::system(),
                 ..Settings::default()
             };

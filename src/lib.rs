@@ -58,6 +58,11 @@ impl Application {
         let state = AppState {
             pool,
             clock: settings.clock.clone(),
+            throttle: std::sync::Arc::new(http::throttle::Throttle::new(
+                settings.failed_attempts_per_minute,
+                std::time::Duration::from_secs(60),
+            )),
+            trust_forwarded: settings.trust_forwarded,
         };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

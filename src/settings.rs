@@ -22,6 +22,10 @@ pub struct Settings {
     pub pool_size: Option<u32>,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// Failed lookups, reschedules and cancels allowed per client address a minute.
+    pub failed_attempts_per_minute: usize,
+    /// Read the client address from X-Forwarded-For / Forwarded (behind a proxy only).
+    pub trust_forwarded: bool,
     pub clock: Clock,
 }
 
@@ -35,6 +39,8 @@ impl Default for Settings {
             demo_roster: true,
             pool_size: None,
             workers: None,
+            failed_attempts_per_minute: 10,
+            trust_forwarded: false,
             clock: Clock::system(),
         }
     }

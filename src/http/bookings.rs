@@ -159,12 +159,193 @@ pub fn number_and_email(value: &Value) -> Result<(ReservationNumber, String), Ap
         .map_err(ApiError::Validation)
 }
 
+/// Run a customer's attempt to reach a booking, counting a miss against their address.
+async fn guarded<T>(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: bool,
+    attempt: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    if staff {
+        return attempt.await;
+    }
+    let ip = state.client_ip(req);
+    state.throttle.check(ip)?;
+    let result = attempt.await;
+    if let Err(ApiError::Refused {
+        code: "booking_not_found",
+        ..
+    }) = &result
+    {
+        state.throttle.fail(ip);
+    }
+    result
+}
+
 /// `POST /api/v1/bookings/lookup`.
-pub async fn lookup(state: web::Data<AppState>, body: Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn lookup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
     let value = parse_json(&body)?;
     let (number, email) = number_and_email(&value)?;
+    let db = state.clone();
+    let found = guarded(&req, &state, false, async move {
+        db.db(move |conn| booking::lookup(conn, &number, &email))
+            .await
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// `GET /api/v1/bookings/{reservation_number}`: a booking with its history, for staff.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    super::require(&req, &state, crate::db::tokens::Role::Scheduler).await?;
+    let number =
+        ReservationNumber::parse(&path.into_inner()).map_err(|_| ApiError::booking_not_found())?;
     let found = state
-        .db(move |conn| booking::lookup(conn, &number, &email))
+        .db(move |conn| {
+            let row =
+                booking::find_by_number(conn, &number)?.ok_or_else(ApiError::booking_not_found)?;
+            booking::render_with_history(conn, &row)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(found))
+}
+
+fn actor_of(staff: Option<crate::db::tokens::Staff>) -> Actor {
+    staff.map(Actor::Staff).unwrap_or(Actor::Customer)
+}
+
+/// `POST /api/v1/bookings/{reservation_number}/reschedule`: move to another date and time.
+pub async fn reschedule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let value = parse_json(&body)?;
+    let actor = actor_of(staff(&req, &state).await?);
+    let mut errors = Errors::default();
+    let root = Fields::root(&value, &mut errors);
+    // Staff act on a customer's behalf without the e-mail.
+    let email = root.string(
+        "email",
+        &mut errors,
+        !actor.is_staff(),
+        254,
+        "the contact e-mail address used when ordering",
+    );
+    let start = root.string(
+        "start",
+        &mut errors,
+        true,
+        64,
+        "the new start, like 2027-02-10T15:00 (read in time_zone)",
+    );
+    let time_zone = root
+        .string("time_zone", &mut errors, false, 64, "")
+        .and_then(|z| match crate::domain::local_time::parse_zone(&z) {
+            Ok(tz) => Some(tz),
+            Err(m) => {
+                errors.add("time_zone", "invalid_time_zone", m);
+                None
+            }
+        });
+    let override_lead_time = root
+        .boolean("override_lead_time", &mut errors, false)
+        .unwrap_or(false);
+    for fixed in [
+        "package",
+        "duration_minutes",
+        "contact",
+        "event",
+        "meeting",
+        "extensions",
+    ] {
+        if root.raw(fixed).is_some() {
+            errors.add(
+                fixed,
+                "not_changeable",
+                format!("only the date and time can be changed; for {fixed}, contact the producer or coordinator named in your confirmation e-mail"),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.0));
+    }
+    if override_lead_time && !actor.is_staff() {
+        return Err(ApiError::unauthorized());
+    }
+    let is_staff = actor.is_staff();
+    let now = state.clock.now();
+    let db = state.clone();
+    let raw_number = path.into_inner();
+    let done = guarded(&req, &state, is_staff, async move {
+        let number =
+            ReservationNumber::parse(&raw_number).map_err(|_| ApiError::booking_not_found())?;
+        let request = booking::RescheduleRequest {
+            number,
+            email,
+            start: start.expect("checked"),
+            time_zone,
+            override_lead_time,
+        };
+        db.db(move |conn| booking::reschedule(conn, &request, &actor, now))
+            .await
+    })
+    .await?;
+    tracing::info!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking rescheduled");
+    Ok(HttpResponse::Ok().json(json!({"booking": done.booking, "previous": done.previous})))
+}
+
+/// `POST /api/v1/bookings/{reservation_number}/cancel`.
+pub async fn cancel(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let value = parse_json(&body)?;
+    let actor = actor_of(staff(&req, &state).await?);
+    let mut errors = Errors::default();
+    let root = Fields::root(&value, &mut errors);
+    let email = root.string(
+        "email",
+        &mut errors,
+        !actor.is_staff(),
+        254,
+        "the contact e-mail address used when ordering",
+    );
+    let reason = root.string("reason", &mut errors, false, 1000, "");
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.0));
+    }
+    let is_staff = actor.is_staff();
+    let now = state.clock.now();
+    let db = state.clone();
+    let raw_number = path.into_inner();
+    let done = guarded(&req, &state, is_staff, async move {
+        let number =
+            ReservationNumber::parse(&raw_number).map_err(|_| ApiError::booking_not_found())?;
+        db.db(move |conn| {
+            booking::cancel(
+                conn,
+                &number,
+                email.as_deref(),
+                reason.as_deref(),
+                &actor,
+                now,
+            )
+        })
+        .await
+    })
+    .await?;
+    tracing::info!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking cancelled");
+    Ok(HttpResponse::Ok().json(json!({"booking": done.booking, "cancellation_fee": done.fee})))
 }

@@ -6,6 +6,7 @@ mod errors;
 mod health;
 mod producers;
 mod staff;
+pub mod throttle;
 
 use actix_web::web::{self, Bytes};
 use actix_web::HttpRequest;
@@ -23,6 +24,33 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub pool: Pool,
     pub clock: Clock,
+    /// Failed guesses of reservation numbers and e-mails, per client address.
+    pub throttle: std::sync::Arc<throttle::Throttle>,
+    /// Take the client address from X-Forwarded-For / Forwarded (only behind a proxy
+    /// that sets them).
+    pub trust_forwarded: bool,
+}
+
+impl AppState {
+    /// The client's address, for throttling.
+    pub fn client_ip(&self, req: &HttpRequest) -> std::net::IpAddr {
+        let peer = req
+            .peer_addr()
+            .map(|a| a.ip())
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        if !self.trust_forwarded {
+            return peer;
+        }
+        req.connection_info()
+            .realip_remote_addr()
+            .and_then(|s| {
+                s.parse::<std::net::SocketAddr>()
+                    .map(|a| a.ip())
+                    .ok()
+                    .or_else(|| s.trim_matches(['[', ']']).parse().ok())
+            })
+            .unwrap_or(peer)
+    }
 }
 
 impl AppState {
@@ -52,6 +80,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/bookings", web::post().to(bookings::create))
                 .route("/bookings", web::get().to(staff::bookings))
                 .route("/bookings/lookup", web::post().to(bookings::lookup))
+                .route(
+                    "/bookings/{reservation_number}",
+                    web::get().to(bookings::show),
+                )
+                .route(
+                    "/bookings/{reservation_number}/reschedule",
+                    web::post().to(bookings::reschedule),
+                )
+                .route(
+                    "/bookings/{reservation_number}/cancel",
+                    web::post().to(bookings::cancel),
+                )
                 .route("/schedule", web::get().to(staff::schedule))
                 .route("/producers", web::get().to(producers::list))
                 .route("/producers", web::post().to(producers::create))

@@ -3,6 +3,7 @@
 
 mod availability;
 mod catalogue;
+mod changes;
 mod cli;
 mod dst;
 mod errors;
