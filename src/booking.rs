@@ -13,6 +13,7 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::local_time::{format_in, zone_abbreviation};
 use crate::domain::order::{charges, check_lead_time, OrderRequest, SlotRequest};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::email::{self, Kind, MailConfig};
 use crate::error::ApiError;
 use crate::scheduling::{self, producer_window, Interval, Need};
 
@@ -295,6 +296,7 @@ pub fn place_order(
     order: &OrderRequest,
     actor: &Actor,
     idem: Option<&Idempotency>,
+    mail: &MailConfig,
     now: DateTime<Utc>,
 ) -> Result<Ordered, ApiError> {
     let slot = &order.slot;
@@ -381,6 +383,15 @@ pub fn place_order(
                 ))
                 .execute(conn)?;
         }
+        let assigned = producer.contact();
+        email::enqueue(
+            conn,
+            &row.id,
+            vec![
+                email::contact_message(Kind::BookingConfirmed, &row, &assigned, None, 0, mail),
+                email::producer_message(Kind::ProducerAssigned, &row, &assigned, None, 0, mail),
+            ],
+        )?;
         Ok(Attempt::Booked(body))
     })?;
     match attempt {
@@ -575,6 +586,7 @@ pub fn reschedule(
     conn: &mut DbConnection,
     req: &RescheduleRequest,
     actor: &Actor,
+    mail: &MailConfig,
     now: DateTime<Utc>,
 ) -> Result<Rescheduled, ApiError> {
     let staff_override = req.override_lead_time && actor.is_staff();
@@ -644,6 +656,48 @@ pub fn reschedule(
             .find(&row.id)
             .select(BookingRow::as_select())
             .first(conn)?;
+        // Calendar SEQUENCE: one more for each event in the booking's history.
+        let sequence = next_seq(conn, &row.id)? - 2;
+        let was = Some((from_db(old.0), from_db(old.1)));
+        let assigned = producer.contact();
+        let mut messages = vec![email::contact_message(
+            Kind::BookingRescheduled,
+            &updated,
+            &assigned,
+            was,
+            sequence,
+            mail,
+        )];
+        if producer.id == row.producer_id {
+            messages.push(email::producer_message(
+                Kind::ProducerMoved,
+                &updated,
+                &assigned,
+                was,
+                sequence,
+                mail,
+            ));
+        } else {
+            if let Some(released) = producers::contact_of(conn, &row.producer_id)? {
+                messages.push(email::producer_message(
+                    Kind::ProducerReleased,
+                    &row,
+                    &released,
+                    None,
+                    sequence,
+                    mail,
+                ));
+            }
+            messages.push(email::producer_message(
+                Kind::ProducerAssigned,
+                &updated,
+                &assigned,
+                None,
+                sequence,
+                mail,
+            ));
+        }
+        email::enqueue(conn, &row.id, messages)?;
         let previous = json!({
             "start": format_in(from_db(old.0), tz),
             "end": format_in(from_db(old.1), tz),
@@ -677,6 +731,7 @@ pub fn cancel(
     email: Option<&str>,
     reason: Option<&str>,
     actor: &Actor,
+    mail: &MailConfig,
     now: DateTime<Utc>,
 ) -> Result<Cancelled, ApiError> {
     with_retries(conn, |conn| {
@@ -726,6 +781,31 @@ pub fn cancel(
             .find(&row.id)
             .select(BookingRow::as_select())
             .first(conn)?;
+        let sequence = next_seq(conn, &row.id)? - 2;
+        if let Some(released) = producers::contact_of(conn, &row.producer_id)? {
+            email::enqueue(
+                conn,
+                &row.id,
+                vec![
+                    email::contact_message(
+                        Kind::BookingCancelled,
+                        &updated,
+                        &released,
+                        None,
+                        sequence,
+                        mail,
+                    ),
+                    email::producer_message(
+                        Kind::ProducerReleased,
+                        &updated,
+                        &released,
+                        None,
+                        sequence,
+                        mail,
+                    ),
+                ],
+            )?;
+        }
         Ok(Cancelled {
             booking: render_with_history(conn, &updated)?,
             fee,

@@ -55,6 +55,21 @@ pub struct ServeArgs {
     /// that overwrites that header), for throttling failed guesses.
     #[arg(long, env = "GREENROOM_TRUST_FORWARDED")]
     pub trust_forwarded: bool,
+    /// A folder of e-mail templates that replace the embedded ones, file by file
+    /// (same paths as email_templates/ in the source).
+    #[arg(long, env = "GREENROOM_EMAIL_TEMPLATES_DIR")]
+    pub email_templates_dir: Option<PathBuf>,
+    /// The sender of every e-mail.
+    #[arg(
+        long,
+        env = "GREENROOM_EMAIL_FROM",
+        default_value = "Greenroom <bookings@greenroom.localhost>"
+    )]
+    pub email_from: String,
+    /// The address customers reach the service at, for links in e-mails
+    /// (default: http:// and the bind address).
+    #[arg(long, env = "GREENROOM_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +114,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 smtp_url: args.smtp_url,
                 demo_roster: !args.no_demo_roster,
                 trust_forwarded: args.trust_forwarded,
+                email_templates_dir: args.email_templates_dir,
+                email_from: args.email_from,
+                public_url: args.public_url,
                 clock: Clock::system(),
                 ..Settings::default()
             };

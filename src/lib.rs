@@ -6,6 +6,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod scheduling;
@@ -26,15 +27,20 @@ use crate::settings::Settings;
 pub struct Application {
     port: u16,
     server: Server,
+    worker: std::thread::JoinHandle<()>,
     pub state: AppState,
 }
 
 impl Application {
-    /// Open the database (running migrations), load the demo roster if asked, bind.
-    /// Must be called inside an actix runtime.
+    /// Open the database (running migrations), load the demo roster if asked, check the
+    /// e-mail templates, start the outbox worker, bind. Must be called inside an actix
+    /// runtime.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
         let url = DbUrl::parse(&settings.database_url)
             .map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
+        let templates = email::render::Templates::load(settings.email_templates_dir.as_deref())?;
+        let transport =
+            email::transport::Transport::new(settings.smtp_url.as_deref(), &settings.outbox_dir)?;
         let pool_size = settings
             .pool_size
             .unwrap_or(if url.is_postgres() { 16 } else { 8 });
@@ -55,6 +61,32 @@ impl Application {
                 }
             }
         }
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let public_url = settings.public_url.clone().unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                listener
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|_| settings.bind.clone())
+            )
+        });
+        let mail = email::MailConfig {
+            from: settings.email_from.clone(),
+            manage_url: format!("{}/manage", public_url.trim_end_matches('/')),
+        };
+        let outbox = email::worker::OutboxHandle::default();
+        let worker = email::worker::Worker {
+            pool: pool.clone(),
+            transport: std::sync::Arc::new(transport),
+            templates: std::sync::Arc::new(templates),
+            mail: mail.clone(),
+            retry: settings.retry.clone(),
+            handle: outbox.clone(),
+        }
+        .spawn();
         let state = AppState {
             pool,
             clock: settings.clock.clone(),
@@ -63,10 +95,9 @@ impl Application {
                 std::time::Duration::from_secs(60),
             )),
             trust_forwarded: settings.trust_forwarded,
+            mail,
+            outbox,
         };
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -82,6 +113,7 @@ impl Application {
         Ok(Application {
             port,
             server,
+            worker,
             state,
         })
     }
@@ -90,7 +122,14 @@ impl Application {
         self.port
     }
 
+    /// Serve until SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, let
+    /// the outbox worker finish its current send, return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.state.outbox.stop();
+        let worker = self.worker;
+        let _ = actix_web::rt::task::spawn_blocking(move || worker.join()).await;
+        tracing::info!("greenroom stopped");
+        served
     }
 }

@@ -26,6 +26,14 @@ pub struct Settings {
     pub failed_attempts_per_minute: usize,
     /// Read the client address from X-Forwarded-For / Forwarded (behind a proxy only).
     pub trust_forwarded: bool,
+    /// A folder whose templates replace the embedded ones, file by file.
+    pub email_templates_dir: Option<PathBuf>,
+    /// The sender of every e-mail.
+    pub email_from: String,
+    /// The address customers reach the service at, for links in e-mails
+    /// (default: http:// and the bind address).
+    pub public_url: Option<String>,
+    pub retry: crate::email::worker::RetryPolicy,
     pub clock: Clock,
 }
 
@@ -41,6 +49,10 @@ impl Default for Settings {
             workers: None,
             failed_attempts_per_minute: 10,
             trust_forwarded: false,
+            email_templates_dir: None,
+            email_from: crate::email::MailConfig::default().from,
+            public_url: None,
+            retry: crate::email::worker::RetryPolicy::default(),
             clock: Clock::system(),
         }
     }

@@ -172,6 +172,32 @@ pub fn contacts(
         .collect())
 }
 
+/// A producer as e-mails name them, deleted ones included.
+pub fn contact_of(
+    conn: &mut DbConnection,
+    id: &str,
+) -> anyhow::Result<Option<crate::email::ProducerContact>> {
+    producers::table
+        .find(id)
+        .select(ProducerRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Producer::try_from)
+        .transpose()
+        .map(|p| p.map(|p| p.contact()))
+}
+
+impl Producer {
+    pub fn contact(&self) -> crate::email::ProducerContact {
+        crate::email::ProducerContact {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            time_zone: self.time_zone,
+        }
+    }
+}
+
 pub fn update(
     conn: &mut DbConnection,
     existing: &Producer,

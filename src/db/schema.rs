@@ -107,3 +107,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_tokens,
     idempotency_keys
 );
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        booking_id -> Nullable<Text>,
+        kind -> Text,
+        recipient -> Text,
+        locale -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(outbox -> bookings (booking_id));
+diesel::allow_tables_to_appear_in_same_query!(outbox, bookings);

@@ -106,8 +106,9 @@ pub async fn create(
         None => Actor::Customer,
     };
     let now = state.clock.now();
+    let mail = state.mail.clone();
     let outcome = state
-        .db(move |conn| booking::place_order(conn, &order, &actor, idem.as_ref(), now))
+        .db(move |conn| booking::place_order(conn, &order, &actor, idem.as_ref(), &mail, now))
         .await?;
     Ok(match outcome {
         Ordered::Created(body) => {
@@ -116,6 +117,7 @@ pub async fn create(
                 .unwrap_or_default()
                 .to_string();
             tracing::info!(reservation = %number, "booking confirmed");
+            state.outbox.wake();
             HttpResponse::Created()
                 .insert_header(("Location", format!("/api/v1/bookings/{number}")))
                 .json(body)
@@ -284,6 +286,7 @@ pub async fn reschedule(
     }
     let is_staff = actor.is_staff();
     let now = state.clock.now();
+    let mail = state.mail.clone();
     let db = state.clone();
     let raw_number = path.into_inner();
     let done = guarded(&req, &state, is_staff, async move {
@@ -296,11 +299,12 @@ pub async fn reschedule(
             time_zone,
             override_lead_time,
         };
-        db.db(move |conn| booking::reschedule(conn, &request, &actor, now))
+        db.db(move |conn| booking::reschedule(conn, &request, &actor, &mail, now))
             .await
     })
     .await?;
     tracing::info!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking rescheduled");
+    state.outbox.wake();
     Ok(HttpResponse::Ok().json(json!({"booking": done.booking, "previous": done.previous})))
 }
 
@@ -328,6 +332,7 @@ pub async fn cancel(
     }
     let is_staff = actor.is_staff();
     let now = state.clock.now();
+    let mail = state.mail.clone();
     let db = state.clone();
     let raw_number = path.into_inner();
     let done = guarded(&req, &state, is_staff, async move {
@@ -340,6 +345,7 @@ pub async fn cancel(
                 email.as_deref(),
                 reason.as_deref(),
                 &actor,
+                &mail,
                 now,
             )
         })
@@ -347,5 +353,6 @@ pub async fn cancel(
     })
     .await?;
     tracing::info!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking cancelled");
+    state.outbox.wake();
     Ok(HttpResponse::Ok().json(json!({"booking": done.booking, "cancellation_fee": done.fee})))
 }

@@ -29,6 +29,10 @@ pub struct AppState {
     /// Take the client address from X-Forwarded-For / Forwarded (only behind a proxy
     /// that sets them).
     pub trust_forwarded: bool,
+    /// What e-mails say about the service (sender, manage page).
+    pub mail: crate::email::MailConfig,
+    /// Wakes the outbox worker after a change, and stops it.
+    pub outbox: crate::email::worker::OutboxHandle,
 }
 
 impl AppState {
@@ -93,6 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(bookings::cancel),
                 )
                 .route("/schedule", web::get().to(staff::schedule))
+                .route("/outbox", web::get().to(staff::outbox))
                 .route("/producers", web::get().to(producers::list))
                 .route("/producers", web::post().to(producers::create))
                 .route("/producers/{id}", web::get().to(producers::get))

@@ -204,3 +204,81 @@ pub async fn bookings(
         "items": items,
     })))
 }
+
+/// `GET /api/v1/outbox?status=&limit=`: e-mails and how their delivery went.
+pub async fn outbox(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::db::schema::outbox;
+    use crate::email::worker::OutboxRow;
+    require(&req, &state, Role::Scheduler).await?;
+    let status = q.get("status").map(|s| s.trim().to_ascii_lowercase());
+    if let Some(s) = &status {
+        if !["pending", "sent", "failed"].contains(&s.as_str()) {
+            return Err(ApiError::field(
+                "status",
+                "invalid_status",
+                "status must be pending, sent or failed",
+            ));
+        }
+    }
+    let limit = match q.get("limit").map(|l| l.trim().parse::<i64>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::field(
+                "limit",
+                "invalid_number",
+                "limit must be a whole number from 1 to 1000",
+            ))
+        }
+    };
+    let (counts, rows) = state
+        .db(move |conn| {
+            let counts: Vec<(String, i64)> = outbox::table
+                .group_by(outbox::status)
+                .select((outbox::status, diesel::dsl::count_star()))
+                .load(conn)?;
+            let mut query = outbox::table.into_boxed();
+            if let Some(s) = &status {
+                query = query.filter(outbox::status.eq(s.clone()));
+            }
+            let rows: Vec<OutboxRow> = query
+                .order(outbox::created_at.desc())
+                .limit(limit)
+                .select(OutboxRow::as_select())
+                .load(conn)?;
+            Ok((counts, rows))
+        })
+        .await?;
+    let count = |s: &str| {
+        counts
+            .iter()
+            .find(|(k, _)| k == s)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "booking_id": r.booking_id,
+                "kind": r.kind,
+                "recipient": r.recipient,
+                "status": r.status,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "created_at": format_in(crate::db::from_db(r.created_at), chrono_tz::UTC),
+                "next_attempt_at": format_in(crate::db::from_db(r.next_attempt_at), chrono_tz::UTC),
+                "sent_at": r.sent_at.map(|t| format_in(crate::db::from_db(t), chrono_tz::UTC)),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "counts": {"pending": count("pending"), "sent": count("sent"), "failed": count("failed")},
+        "items": items,
+    })))
+}

@@ -119,27 +119,88 @@ pub struct TestApp {
     pub admin: String,
     pub scheduler: String,
     pub state: greenroom::http::AppState,
+    /// Where e-mails land as .eml files when no SMTP server is set.
+    pub outbox_dir: PathBuf,
     client: awc::Client,
     // Dropped last: the database outlives the requests.
-    _db: TestDb,
+    _db: Option<TestDb>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.state.outbox.stop();
+        let _ = std::fs::remove_dir_all(&self.outbox_dir);
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(false).await
+    spawn(Options::default()).await
 }
 
 /// `demo_roster`: load the demo producers, as `cargo run` does on an empty database.
 pub async fn spawn_app_with(demo_roster: bool) -> TestApp {
-    let (db, database_url) = TestDb::create();
-    let clock = Clock::manual(utc(NOW));
-    let settings = Settings {
-        bind: "127.0.0.1:0".into(),
-        database_url: database_url.clone(),
+    spawn(Options {
         demo_roster,
+        ..Options::default()
+    })
+    .await
+}
+
+#[derive(Default)]
+pub struct Options {
+    pub demo_roster: bool,
+    /// Send e-mail through this SMTP server instead of writing .eml files.
+    pub smtp_url: Option<String>,
+    /// Share another app's database (a second instance, or a restart).
+    pub database_url: Option<String>,
+    pub email_templates_dir: Option<PathBuf>,
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("greenroom-{tag}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn settings_for(
+    opts: &Options,
+    database_url: &str,
+    clock: &Clock,
+    outbox_dir: &std::path::Path,
+) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url.to_string(),
+        demo_roster: opts.demo_roster,
         workers: Some(2),
         clock: clock.clone(),
+        smtp_url: opts.smtp_url.clone(),
+        outbox_dir: outbox_dir.to_path_buf(),
+        email_templates_dir: opts.email_templates_dir.clone(),
+        public_url: Some("https://greenroom.example".into()),
+        retry: greenroom::email::worker::RetryPolicy {
+            base: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(400),
+            max_attempts: 1000,
+            poll: Duration::from_millis(25),
+            lease: Duration::from_secs(30),
+        },
         ..Settings::default()
+    }
+}
+
+pub async fn spawn(opts: Options) -> TestApp {
+    let (db, database_url) = match &opts.database_url {
+        Some(url) => (None, url.clone()),
+        None => {
+            let (db, url) = TestDb::create();
+            (Some(db), url)
+        }
     };
+    let clock = Clock::manual(utc(NOW));
+    let outbox_dir = temp_dir("outbox");
+    let settings = settings_for(&opts, &database_url, &clock, &outbox_dir);
     let app = Application::build(settings).expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
@@ -163,6 +224,7 @@ pub async fn spawn_app_with(demo_roster: bool) -> TestApp {
         admin,
         scheduler,
         state,
+        outbox_dir,
         client: awc::Client::builder()
             .timeout(Duration::from_secs(120))
             .finish(),

@@ -1,0 +1,146 @@
+//! Rendering messages from handlebars templates: embedded in the binary, each one
+//! overridable by a file of the same path in an operator's folder. Strict mode, so a
+//! template that names a missing field fails loudly instead of printing nothing; HTML
+//! escaping for the HTML part (customers' text is theirs, never markup), none for the
+//! subject and the plain-text part.
+
+use std::path::Path;
+
+use anyhow::Context;
+use handlebars::Handlebars;
+use serde_json::Value;
+
+use super::Kind;
+
+macro_rules! embedded {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/email_templates/", $path)))),*]
+    };
+}
+
+/// Every template, by its path under `email_templates/`.
+pub const TEMPLATES: &[(&str, &str)] = embedded![
+    "partials/details_en_txt.hbs",
+    "partials/details_fr_txt.hbs",
+    "partials/details_en_html.hbs",
+    "partials/details_fr_html.hbs",
+    "partials/charges_en_txt.hbs",
+    "partials/charges_fr_txt.hbs",
+    "partials/charges_en_html.hbs",
+    "partials/charges_fr_html.hbs",
+    "partials/manage_en_txt.hbs",
+    "partials/manage_fr_txt.hbs",
+    "partials/manage_en_html.hbs",
+    "partials/manage_fr_html.hbs",
+    "partials/producer_en_txt.hbs",
+    "partials/producer_en_html.hbs",
+    "partials/layout_top_html.hbs",
+    "partials/layout_bottom_html.hbs",
+    "booking_confirmed/subject.en.hbs",
+    "booking_confirmed/body.en.txt.hbs",
+    "booking_confirmed/body.en.html.hbs",
+    "booking_confirmed/subject.fr.hbs",
+    "booking_confirmed/body.fr.txt.hbs",
+    "booking_confirmed/body.fr.html.hbs",
+    "booking_rescheduled/subject.en.hbs",
+    "booking_rescheduled/body.en.txt.hbs",
+    "booking_rescheduled/body.en.html.hbs",
+    "booking_rescheduled/subject.fr.hbs",
+    "booking_rescheduled/body.fr.txt.hbs",
+    "booking_rescheduled/body.fr.html.hbs",
+    "booking_cancelled/subject.en.hbs",
+    "booking_cancelled/body.en.txt.hbs",
+    "booking_cancelled/body.en.html.hbs",
+    "booking_cancelled/subject.fr.hbs",
+    "booking_cancelled/body.fr.txt.hbs",
+    "booking_cancelled/body.fr.html.hbs",
+    "producer_assigned/subject.en.hbs",
+    "producer_assigned/body.en.txt.hbs",
+    "producer_assigned/body.en.html.hbs",
+    "producer_released/subject.en.hbs",
+    "producer_released/body.en.txt.hbs",
+    "producer_released/body.en.html.hbs",
+    "producer_moved/subject.en.hbs",
+    "producer_moved/body.en.txt.hbs",
+    "producer_moved/body.en.html.hbs",
+];
+
+/// A rendered message.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub struct Templates {
+    text: Handlebars<'static>,
+    html: Handlebars<'static>,
+}
+
+impl Templates {
+    /// The embedded templates, each replaced by `override_dir/<path>` where that exists.
+    /// A template that does not compile is an error here, at start, not at send time.
+    pub fn load(override_dir: Option<&Path>) -> anyhow::Result<Templates> {
+        let mut text = Handlebars::new();
+        text.set_strict_mode(true);
+        text.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        for (path, embedded) in TEMPLATES {
+            let source = match override_dir.map(|d| d.join(path)).filter(|p| p.is_file()) {
+                Some(file) => std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read e-mail template {}", file.display()))?,
+                None => (*embedded).to_string(),
+            };
+            let name = path.trim_end_matches(".hbs");
+            if let Some(partial) = name.strip_prefix("partials/") {
+                let registry = if partial.ends_with("_html") {
+                    &mut html
+                } else {
+                    &mut text
+                };
+                registry
+                    .register_partial(partial, source)
+                    .with_context(|| format!("e-mail template {path} does not compile"))?;
+            } else {
+                let registry = if name.ends_with(".html") {
+                    &mut html
+                } else {
+                    &mut text
+                };
+                registry
+                    .register_template_string(name, source)
+                    .with_context(|| format!("e-mail template {path} does not compile"))?;
+            }
+        }
+        Ok(Templates { text, html })
+    }
+
+    pub fn render(&self, kind: Kind, locale: &str, data: &Value) -> anyhow::Result<Rendered> {
+        let locale = if kind.locales().contains(&locale) {
+            locale
+        } else {
+            "en"
+        };
+        let k = kind.as_str();
+        let subject = self
+            .text
+            .render(&format!("{k}/subject.{locale}"), data)
+            .with_context(|| format!("rendering {k} subject"))?;
+        let text = self
+            .text
+            .render(&format!("{k}/body.{locale}.txt"), data)
+            .with_context(|| format!("rendering {k} text"))?;
+        let html = self
+            .html
+            .render(&format!("{k}/body.{locale}.html"), data)
+            .with_context(|| format!("rendering {k} HTML"))?;
+        Ok(Rendered {
+            // A subject is one line, whatever the template's whitespace.
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text,
+            html,
+        })
+    }
+}

@@ -1,0 +1,266 @@
+//! The outbox worker: takes due messages, renders and sends them, and records the
+//! outcome. A message is leased while being sent, so with many instances on one
+//! PostgreSQL each message is taken by one worker (FOR UPDATE SKIP LOCKED); a failed send
+//! is retried with exponential backoff and jitter; after the last attempt, or on a
+//! permanent refusal, it is marked failed. Messages survive restarts: they are rows.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::render::Templates;
+use super::transport::{self, SendError, Transport};
+use super::{ics, Kind, MailConfig};
+use crate::db::schema::outbox;
+use crate::db::{self, to_db, DbConnection, Pool};
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Wait after the first failure; doubles each time.
+    pub base: Duration,
+    pub max_backoff: Duration,
+    pub max_attempts: i32,
+    /// How often the worker looks for due messages when nobody wakes it.
+    pub poll: Duration,
+    /// How long a taken message is reserved for its sender.
+    pub lease: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            base: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(15 * 60),
+            max_attempts: 12,
+            poll: Duration::from_millis(500),
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with ±20 % jitter, so many instances do not retry in step.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempts.clamp(1, 20).saturating_sub(1));
+        let capped = exp.min(self.max_backoff);
+        let jitter = (uuid::Uuid::new_v4().as_u128() % 401) as f64 / 1000.0 + 0.8;
+        capped.mul_f64(jitter)
+    }
+}
+
+/// Wakes the worker early (after a booking change) and stops it.
+#[derive(Clone, Default)]
+pub struct OutboxHandle {
+    stop: Arc<AtomicBool>,
+    wake: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl OutboxHandle {
+    pub fn wake(&self) {
+        let (lock, cv) = &*self.wake;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_all();
+    }
+
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    fn sleep(&self, max: Duration) {
+        let (lock, cv) = &*self.wake;
+        let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut woken, _) = cv
+            .wait_timeout_while(guard, max, |w| !*w)
+            .unwrap_or_else(|e| e.into_inner());
+        *woken = false;
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub booking_id: Option<String>,
+    pub kind: String,
+    pub recipient: String,
+    pub locale: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: chrono::NaiveDateTime,
+    pub locked_until: Option<chrono::NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+    pub sent_at: Option<chrono::NaiveDateTime>,
+}
+
+pub struct Worker {
+    pub pool: Pool,
+    pub transport: Arc<Transport>,
+    pub templates: Arc<Templates>,
+    pub mail: MailConfig,
+    pub retry: RetryPolicy,
+    pub handle: OutboxHandle,
+}
+
+/// Take up to `limit` due messages and lease them to this worker.
+fn claim(conn: &mut DbConnection, limit: i64, lease: Duration) -> QueryResult<Vec<OutboxRow>> {
+    let now = to_db(Utc::now());
+    let until = to_db(
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)),
+    );
+    db::write_transaction(conn, |conn| {
+        let due = outbox::table
+            .filter(outbox::status.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .filter(
+                outbox::locked_until
+                    .is_null()
+                    .or(outbox::locked_until.lt(now)),
+            )
+            .order(outbox::created_at)
+            .limit(limit)
+            .select(outbox::id);
+        let ids: Vec<String> = match conn {
+            DbConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConnection::Sqlite(lite) => due.load(lite)?,
+        };
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set(outbox::locked_until.eq(Some(until)))
+            .execute(conn)?;
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .order(outbox::created_at)
+            .select(OutboxRow::as_select())
+            .load(conn)
+    })
+}
+
+impl Worker {
+    /// Run until stopped, on a thread of its own.
+    pub fn spawn(self) -> JoinHandle<()> {
+        std::thread::Builder::new()
+            .name("outbox".into())
+            .spawn(move || self.run())
+            .expect("spawn the outbox thread")
+    }
+
+    fn run(self) {
+        tracing::info!(transport = %self.transport.describe(), "outbox worker started");
+        while !self.handle.stopped() {
+            let batch = match self
+                .pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut c| Ok(claim(&mut c, 20, self.retry.lease)?))
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: cannot read due messages");
+                    self.handle.sleep(self.retry.poll * 4);
+                    continue;
+                }
+            };
+            let took = batch.len();
+            for row in batch {
+                // A stop lets the current send finish; the rest stay leased for a short
+                // while and are taken again after a restart.
+                if self.handle.stopped() {
+                    break;
+                }
+                self.deliver(row);
+            }
+            if took == 0 {
+                self.handle.sleep(self.retry.poll);
+            }
+        }
+        tracing::info!("outbox worker stopped");
+    }
+
+    fn deliver(&self, row: OutboxRow) {
+        let outcome = self.send(&row);
+        let now = Utc::now();
+        let attempts = row.attempts + 1;
+        let update = match &outcome {
+            Ok(()) => {
+                tracing::info!(message = %row.id, kind = %row.kind, "e-mail sent");
+                (Some("sent"), None, now, Some(to_db(now)))
+            }
+            Err(SendError::Permanent(e)) => {
+                tracing::error!(message = %row.id, kind = %row.kind, error = %e, "e-mail failed for good");
+                (Some("failed"), Some(e.clone()), now, None)
+            }
+            Err(SendError::Transient(e)) if attempts >= self.retry.max_attempts => {
+                tracing::error!(message = %row.id, kind = %row.kind, attempts, error = %e, "e-mail failed after the last attempt");
+                (Some("failed"), Some(e.clone()), now, None)
+            }
+            Err(SendError::Transient(e)) => {
+                let wait = self.retry.backoff(attempts);
+                tracing::warn!(message = %row.id, kind = %row.kind, attempts, retry_in_ms = wait.as_millis() as u64, error = %e, "e-mail not sent; will retry");
+                (
+                    None,
+                    Some(e.clone()),
+                    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::minutes(1)),
+                    None,
+                )
+            }
+        };
+        let (status, error, next, sent_at) = update;
+        let result = self
+            .pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| {
+                Ok(diesel::update(outbox::table.find(&row.id))
+                    .set((
+                        outbox::status.eq(status.unwrap_or("pending")),
+                        outbox::attempts.eq(attempts),
+                        outbox::last_error.eq(error),
+                        outbox::next_attempt_at.eq(to_db(next)),
+                        outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+                        outbox::sent_at.eq(sent_at),
+                    ))
+                    .execute(&mut conn)?)
+            });
+        if let Err(e) = result {
+            // The lease expires and the message is taken again: at worst sent twice,
+            // never lost.
+            tracing::error!(message = %row.id, error = %e, "cannot record the outcome of a send");
+        }
+    }
+
+    fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+        let kind = Kind::parse(&row.kind)
+            .ok_or_else(|| SendError::Permanent(format!("unknown message kind {}", row.kind)))?;
+        let payload: Value = serde_json::from_str(&row.payload)
+            .map_err(|e| SendError::Permanent(format!("payload: {e}")))?;
+        let rendered = self
+            .templates
+            .render(kind, &row.locale, &payload)
+            .map_err(|e| SendError::Permanent(format!("{e:#}")))?;
+        let calendar = ics::calendar(kind, &payload["ics"], Utc::now());
+        let message = transport::build(
+            &row.id,
+            &self.mail.from,
+            &row.recipient,
+            &rendered,
+            calendar.as_deref().map(|c| (kind.ics_method(), c)),
+        )?;
+        self.transport.send(&message)
+    }
+}
