@@ -11,12 +11,13 @@ pub mod error;
 pub mod http;
 pub mod scheduling;
 pub mod settings;
+pub mod web;
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::ErrorHandlers;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer};
 use anyhow::Context;
 
 use crate::db::DbUrl;
@@ -101,7 +102,7 @@ impl Application {
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
-                .app_data(web::Data::new(app_state.clone()))
+                .app_data(actix_web::web::Data::new(app_state.clone()))
                 .wrap(ErrorHandlers::new().default_handler(http::normalise_errors))
                 .configure(http::routes)
         });

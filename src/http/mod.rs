@@ -77,6 +77,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .configure(crate::web::routes)
         .service(
             web::scope("/api/v1")
                 .route("/packages", web::get().to(catalogue::list))
