@@ -92,13 +92,16 @@ impl Actor {
     }
 }
 
-/// The roster around a window: wide enough for the producer's whole local week, which
-/// the fair choice counts.
-fn decision_range(window: Interval) -> Interval {
-    Interval::new(
-        window.start - Duration::days(8),
-        window.end + Duration::days(8),
-    )
+/// The roster as an order or a move needs it: who is busy during the window, and each
+/// producer's number of assignments in the booking's week (in the customer's zone).
+fn roster_for(
+    conn: &mut DbConnection,
+    slot: &SlotRequest,
+    set_aside: Option<&str>,
+) -> Result<Roster, ApiError> {
+    let window = producer_window(slot.start, slot.duration_minutes);
+    let week = scheduling::week_of(slot.start, slot.time_zone);
+    Ok(producers::load_roster(conn, window, Some(week), set_aside)?)
 }
 
 pub fn tz_of(row: &BookingRow) -> Tz {
@@ -203,7 +206,8 @@ pub fn earliest_bookable(
 }
 
 /// Three start times after the asked one at which a producer is free, each bookable now.
-/// Reads the roster over the whole search horizon: three queries.
+/// Searches two days ahead first, then two weeks, then the whole horizon, so that the
+/// usual answer reads little; each step is three queries.
 pub fn find_alternatives(
     conn: &mut DbConnection,
     slot: &SlotRequest,
@@ -213,16 +217,23 @@ pub fn find_alternatives(
 ) -> Result<Vec<Interval>, ApiError> {
     let earliest = earliest_bookable(slot, now, staff_override);
     let from = slot.start.max(earliest);
-    let horizon = from + Duration::days(ALTERNATIVES_HORIZON_DAYS);
-    let range = Interval::new(from - Duration::days(1), horizon + Duration::days(1));
-    let roster = producers::load_roster(conn, range, set_aside)?;
-    Ok(scheduling::alternatives(
-        &roster.engine,
-        &need_of(slot),
-        earliest,
-        horizon,
-        ALTERNATIVES,
-    ))
+    let mut found = vec![];
+    for days in [2, 14, ALTERNATIVES_HORIZON_DAYS] {
+        let horizon = from + Duration::days(days);
+        let range = Interval::new(from - Duration::days(1), horizon + Duration::days(1));
+        let roster = producers::load_roster(conn, range, None, set_aside)?;
+        found = scheduling::alternatives(
+            &roster.engine,
+            &need_of(slot),
+            earliest,
+            horizon,
+            ALTERNATIVES,
+        );
+        if found.len() == ALTERNATIVES {
+            break;
+        }
+    }
+    Ok(found)
 }
 
 pub fn no_producer(slot: &SlotRequest, alternatives: &[Interval]) -> ApiError {
@@ -313,7 +324,7 @@ pub fn place_order(
                 return Ok(Attempt::Replay { status, body });
             }
         }
-        let Roster { people, engine } = producers::load_roster(conn, decision_range(window), None)?;
+        let Roster { people, engine } = roster_for(conn, slot, None)?;
         let Some(choice) = scheduling::choose(&engine, &need_of(slot)) else {
             return Ok(Attempt::NoProducer);
         };
@@ -611,8 +622,7 @@ pub fn reschedule(
         };
         check_lead_time(&slot, now, staff_override).map_err(|e| ApiError::Validation(vec![e]))?;
         let window = producer_window(slot.start, slot.duration_minutes);
-        let Roster { people, engine } =
-            producers::load_roster(conn, decision_range(window), Some(&row.id))?;
+        let Roster { people, engine } = roster_for(conn, &slot, Some(&row.id))?;
         let need = need_of(&slot);
         // Keep the producer when they are still free, for continuity.
         let same = engine

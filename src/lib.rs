@@ -45,7 +45,7 @@ impl Application {
         let pool_size = settings
             .pool_size
             .unwrap_or(if url.is_postgres() { 16 } else { 8 });
-        let pool = db::connect(&url, pool_size)?;
+        let (pool, queries) = db::connect_counted(&url, pool_size)?;
         {
             let mut conn = pool.get().context("cannot take a database connection")?;
             let applied = db::migrate(&mut conn)?;
@@ -86,8 +86,12 @@ impl Application {
             mail: mail.clone(),
             retry: settings.retry.clone(),
             handle: outbox.clone(),
-        }
-        .spawn();
+        };
+        let worker = if settings.outbox_worker {
+            worker.spawn()
+        } else {
+            std::thread::spawn(|| ())
+        };
         let state = AppState {
             pool,
             clock: settings.clock.clone(),
@@ -98,6 +102,7 @@ impl Application {
             trust_forwarded: settings.trust_forwarded,
             mail,
             outbox,
+            queries,
         };
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

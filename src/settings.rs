@@ -34,6 +34,8 @@ pub struct Settings {
     /// (default: http:// and the bind address).
     pub public_url: Option<String>,
     pub retry: crate::email::worker::RetryPolicy,
+    /// Run the outbox worker in this process (an instance may leave sending to others).
+    pub outbox_worker: bool,
     pub clock: Clock,
 }
 
@@ -53,6 +55,7 @@ impl Default for Settings {
             email_from: crate::email::MailConfig::default().from,
             public_url: None,
             retry: crate::email::worker::RetryPolicy::default(),
+            outbox_worker: true,
             clock: Clock::system(),
         }
     }

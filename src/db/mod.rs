@@ -95,6 +95,20 @@ fn redact_password(url: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DbUrl,
+    /// Statements run on this pool's connections (for metrics and for tests that
+    /// check a request's database work does not grow with the data).
+    queries: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Manager {
+    fn counter(&self) -> impl FnMut(diesel::connection::InstrumentationEvent<'_>) + Send + 'static {
+        let queries = self.queries.clone();
+        move |event| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+                queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 impl ManageConnection for Manager {
@@ -103,12 +117,15 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
-            DbUrl::Postgres(u) => PgConnection::establish(u)
-                .map(DbConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Postgres(u) => {
+                let mut c = PgConnection::establish(u).map_err(r2d2::Error::ConnectionError)?;
+                c.set_instrumentation(self.counter());
+                Ok(DbConnection::Postgresql(c))
+            }
             DbUrl::Sqlite(path) => {
                 let mut c =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                c.set_instrumentation(self.counter());
                 c.batch_execute(
                     "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
@@ -131,18 +148,31 @@ pub type Pool = r2d2::Pool<Manager>;
 
 /// Connect, with a clear message when the database cannot be reached.
 pub fn connect(url: &DbUrl, max_size: u32) -> anyhow::Result<Pool> {
-    let manager = Manager { url: url.clone() };
+    Ok(connect_counted(url, max_size)?.0)
+}
+
+/// Statements run on a pool's connections, counted as they start.
+pub type QueryCounter = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+/// Connect, also returning the pool's statement counter.
+pub fn connect_counted(url: &DbUrl, max_size: u32) -> anyhow::Result<(Pool, QueryCounter)> {
+    let queries = QueryCounter::default();
+    let manager = Manager {
+        url: url.clone(),
+        queries: queries.clone(),
+    };
     // One direct attempt first: r2d2 would only report a timeout.
     let first = manager
         .connect()
         .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
     drop(first);
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(30))
         .build(manager)
-        .with_context(|| format!("cannot open a pool of connections to {}", url.redacted()))
+        .with_context(|| format!("cannot open a pool of connections to {}", url.redacted()))?;
+    Ok((pool, queries))
 }
 
 /// Bring the schema up to date. Returns the versions applied.

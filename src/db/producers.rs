@@ -301,12 +301,15 @@ pub fn delete_time_off(conn: &mut DbConnection, producer_id: &str, id: &str) -> 
     .execute(conn)
 }
 
-/// Everything the engine needs about the roster around `range`, in three queries
-/// whatever the roster's size: producers, their time off, their assignments.
-/// `set_aside` leaves one booking's assignment out (a booking being moved).
+/// Everything the engine needs about the roster around `range`, in at most four
+/// queries whatever the roster's size: producers, their time off and their assignments
+/// overlapping `range`, and, when `week` is given, each one's number of assignments in
+/// that week (counted by the database). `set_aside` leaves one booking out (a booking
+/// being moved).
 pub fn load_roster(
     conn: &mut DbConnection,
     range: Interval,
+    week: Option<Interval>,
     set_aside: Option<&str>,
 ) -> anyhow::Result<Roster> {
     let people = list(conn)?;
@@ -326,6 +329,18 @@ pub fn load_roster(
             bookings::window_end,
         ))
         .load(conn)?;
+    let mut loads: HashMap<String, i64> = HashMap::new();
+    if let Some(week) = week {
+        let counted: Vec<(String, i64)> = bookings::table
+            .filter(bookings::status.eq("confirmed"))
+            .filter(bookings::window_start.lt(to_db(week.end)))
+            .filter(bookings::window_end.gt(to_db(week.start)))
+            .filter(bookings::id.ne(set_aside.unwrap_or("")))
+            .group_by(bookings::producer_id)
+            .select((bookings::producer_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        loads.extend(counted);
+    }
     let mut offs_by: HashMap<String, Vec<Interval>> = HashMap::new();
     for (pid, s, e) in offs {
         offs_by
@@ -354,6 +369,7 @@ pub fn load_roster(
                 offs_by.remove(&p.id).unwrap_or_default(),
                 busy_by.remove(&p.id).unwrap_or_default(),
             )
+            .with_load(loads.get(&p.id).copied().unwrap_or(0) as usize)
         })
         .collect();
     Ok(Roster { people, engine })

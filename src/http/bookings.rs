@@ -14,7 +14,7 @@ use crate::domain::local_time::format_in;
 use crate::domain::order::{check_lead_time, parse_order, parse_slot};
 use crate::domain::reservation_number::ReservationNumber;
 use crate::error::ApiError;
-use crate::scheduling::{self, producer_window, Interval};
+use crate::scheduling::{self, producer_window};
 
 /// `POST /api/v1/availability`: is a producer free, and if not, when?
 pub async fn availability(
@@ -37,12 +37,9 @@ pub async fn availability(
 
     let answer = state
         .db(move |conn| {
+            // Who is busy during the window is all that availability needs.
             let window = producer_window(slot.start, slot.duration_minutes);
-            let range = Interval::new(
-                window.start - chrono::Duration::days(8),
-                window.end + chrono::Duration::days(8),
-            );
-            let roster = producers::load_roster(conn, range, None)?;
+            let roster = producers::load_roster(conn, window, None, None)?;
             let choice = scheduling::choose(&roster.engine, &booking::need_of(&slot));
             let alternatives = match choice {
                 Some(_) => vec![],

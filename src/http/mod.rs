@@ -33,6 +33,8 @@ pub struct AppState {
     pub mail: crate::email::MailConfig,
     /// Wakes the outbox worker after a change, and stops it.
     pub outbox: crate::email::worker::OutboxHandle,
+    /// Database statements run so far by this instance.
+    pub queries: crate::db::QueryCounter,
 }
 
 impl AppState {

@@ -46,6 +46,22 @@ pub fn producer_window(start: DateTime<Utc>, duration_minutes: i64) -> Interval 
     )
 }
 
+/// The week (Monday 00:00 to Monday 00:00) around `t` in `tz`: the span over which the
+/// fair choice counts each candidate's assignments, the same span for all of them.
+pub fn week_of(t: DateTime<Utc>, tz: Tz) -> Interval {
+    let date = t.with_timezone(&tz).date_naive();
+    let monday = date - Duration::days(date.weekday().num_days_from_monday() as i64);
+    Interval::new(
+        resolve_boundary(tz, monday.and_hms_opt(0, 0, 0).expect("midnight")),
+        resolve_boundary(
+            tz,
+            (monday + Duration::days(7))
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight"),
+        ),
+    )
+}
+
 /// One producer as the engine sees them.
 #[derive(Debug, Clone)]
 pub struct Producer {
@@ -59,6 +75,8 @@ pub struct Producer {
     time_off: Vec<Interval>,
     /// Sorted by start; never overlap each other (the database forbids it).
     assignments: Vec<Interval>,
+    /// Assignments in the week of the booking being placed.
+    load: usize,
 }
 
 impl Producer {
@@ -88,6 +106,7 @@ impl Producer {
             hours,
             time_off,
             assignments,
+            load: 0,
         }
     }
 
@@ -152,25 +171,18 @@ impl Producer {
             && self.within_working_hours(window)
     }
 
-    /// Assignments overlapping the producer's local week (Monday to Monday) around `t`.
-    pub fn load_in_week_of(&self, t: DateTime<Utc>) -> usize {
-        let date = self.local_date(t);
-        let monday = date - Duration::days(date.weekday().num_days_from_monday() as i64);
-        let week = Interval::new(
-            resolve_boundary(
-                self.time_zone,
-                monday.and_hms_opt(0, 0, 0).expect("midnight"),
-            ),
-            resolve_boundary(
-                self.time_zone,
-                (monday + Duration::days(7))
-                    .and_hms_opt(0, 0, 0)
-                    .expect("midnight"),
-            ),
-        );
-        let first = self.assignments.partition_point(|a| a.end <= week.start);
-        let last = self.assignments.partition_point(|a| a.start < week.end);
+    /// Assignments overlapping `range` (the caller's count of "this week").
+    pub fn assignments_in(&self, range: &Interval) -> usize {
+        let first = self.assignments.partition_point(|a| a.end <= range.start);
+        let last = self.assignments.partition_point(|a| a.start < range.end);
         last.saturating_sub(first)
+    }
+
+    /// Set how many assignments the producer has in the booking's week, which the fair
+    /// choice compares. The caller counts them (the database does it in one query).
+    pub fn with_load(mut self, load: usize) -> Producer {
+        self.load = load;
+        self
     }
 
     /// Busy stretches (assignments and time off) overlapping `range`, sorted and merged.
@@ -323,8 +335,8 @@ pub struct Choice {
 }
 
 /// Pick a free producer: one who speaks the requested language if any is free, else an
-/// English speaker; among equals the least loaded that week, then by id so the choice is
-/// the same on every run.
+/// English speaker; among equals the least loaded that week (see `with_load`), then by
+/// id so the choice is the same on every run.
 pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
     let window = need.window();
     let tiers: &[(&str, bool)] = if need.language == "en" {
@@ -338,11 +350,7 @@ pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
             .enumerate()
             .filter(|(_, p)| p.serves(need.centre) && p.speaks(language))
             .filter(|(_, p)| p.is_free(&window))
-            .min_by(|(_, a), (_, b)| {
-                a.load_in_week_of(need.start)
-                    .cmp(&b.load_in_week_of(need.start))
-                    .then_with(|| a.id.cmp(&b.id))
-            });
+            .min_by(|(_, a), (_, b)| a.load.cmp(&b.load).then_with(|| a.id.cmp(&b.id)));
         if let Some((index, _)) = best {
             return Some(Choice {
                 index,

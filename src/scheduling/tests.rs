@@ -161,7 +161,12 @@ fn choice_prefers_language_then_load() {
         )],
     );
     let idle = producer("c-idle", "UTC", weekdays(8 * 60, 18 * 60), vec![]);
-    let roster = vec![busy, fr, idle];
+    let week = week_of(utc("2027-01-12T12:00:00Z"), tz("UTC"));
+    let load = |p: Producer| {
+        let n = p.assignments_in(&week);
+        p.with_load(n)
+    };
+    let roster = vec![load(busy), load(fr), load(idle)];
     let mut n = need("2027-01-12T12:00:00Z", 60);
     n.language = "fr";
     assert_eq!(
@@ -255,7 +260,7 @@ fn grid() {
 }
 
 #[test]
-fn load_counts_the_local_week() {
+fn the_week_is_monday_to_monday_in_the_zone_given() {
     let a = |s: &str, e: &str| Interval::new(utc(s), utc(e));
     let p = producer(
         "a",
@@ -267,7 +272,9 @@ fn load_counts_the_local_week() {
         ],
     );
     // 2027-01-10T14:00Z is Sunday 23:00 in Tokyo: the week before.
-    assert_eq!(p.load_in_week_of(utc("2027-01-12T03:00:00Z")), 1);
+    let week = week_of(utc("2027-01-12T03:00:00Z"), tz("Asia/Tokyo"));
+    assert_eq!(week, a("2027-01-10T15:00:00Z", "2027-01-17T15:00:00Z"));
+    assert_eq!(p.assignments_in(&week), 1);
 }
 
 #[test]

@@ -154,6 +154,8 @@ pub struct Options {
     /// Share another app's database (a second instance, or a restart).
     pub database_url: Option<String>,
     pub email_templates_dir: Option<PathBuf>,
+    /// Leave the outbox worker off (its polling would count as database work).
+    pub no_outbox_worker: bool,
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -179,6 +181,7 @@ pub fn settings_for(
         outbox_dir: outbox_dir.to_path_buf(),
         email_templates_dir: opts.email_templates_dir.clone(),
         public_url: Some("https://greenroom.example".into()),
+        outbox_worker: !opts.no_outbox_worker,
         retry: greenroom::email::worker::RetryPolicy {
             base: Duration::from_millis(50),
             max_backoff: Duration::from_millis(400),
