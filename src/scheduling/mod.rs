@@ -345,13 +345,19 @@ pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
         &[(need.language, false), ("en", true)]
     };
     for (language, pending) in tiers {
-        let best = producers
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.serves(need.centre) && p.speaks(language))
-            .filter(|(_, p)| p.is_free(&window))
-            .min_by(|(_, a), (_, b)| a.load.cmp(&b.load).then_with(|| a.id.cmp(&b.id)));
-        if let Some((index, _)) = best {
+        // Order the candidates by fairness first, then test them: the first free one is
+        // the answer, so a typical decision looks at one or two producers' hours.
+        let mut candidates: Vec<usize> = (0..producers.len())
+            .filter(|&i| producers[i].serves(need.centre) && producers[i].speaks(language))
+            .collect();
+        candidates.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&producers[a], &producers[b]);
+            a.load.cmp(&b.load).then_with(|| a.id.cmp(&b.id))
+        });
+        if let Some(index) = candidates
+            .into_iter()
+            .find(|&i| producers[i].is_free(&window))
+        {
             return Some(Choice {
                 index,
                 language_pending: *pending,
@@ -377,6 +383,44 @@ pub fn ceil_to_grid(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(rounded, 0).unwrap_or(t)
 }
 
+/// Free pieces of a stretch of work: the stretch less the producer's busy times.
+fn free_pieces(p: &Producer, stretch: &Interval) -> Vec<Interval> {
+    let busy = p.busy_in(stretch);
+    let mut cursor = stretch.start;
+    let mut pieces = Vec::with_capacity(busy.len() + 1);
+    for b in &busy {
+        if b.start > cursor {
+            pieces.push(Interval::new(cursor, b.start.min(stretch.end)));
+        }
+        cursor = cursor.max(b.end);
+    }
+    if cursor < stretch.end {
+        pieces.push(Interval::new(cursor, stretch.end));
+    }
+    pieces
+}
+
+/// Grid start times in a free piece, no earlier than `first`, whose whole producer
+/// window (preparation and event) fits in the piece.
+fn starts_in(
+    piece: &Interval,
+    first: DateTime<Utc>,
+    duration_minutes: i64,
+) -> impl Iterator<Item = DateTime<Utc>> {
+    let prep = Duration::minutes(PREPARATION_MINUTES);
+    let dur = Duration::minutes(duration_minutes);
+    let end = piece.end;
+    let mut s = ceil_to_grid((piece.start + prep).max(first));
+    std::iter::from_fn(move || {
+        if s + dur > end {
+            return None;
+        }
+        let here = s;
+        s += Duration::minutes(GRID_MINUTES);
+        Some(here)
+    })
+}
+
 /// The `count` nearest start times strictly after `need.start` (and not before
 /// `earliest`), on the 30-minute grid, before `horizon`, at which some eligible producer
 /// is free for the whole window. Each is returned as the customer's `[start, end)`.
@@ -389,49 +433,32 @@ pub fn alternatives(
 ) -> Vec<Interval> {
     let prep = Duration::minutes(PREPARATION_MINUTES);
     let dur = Duration::minutes(need.duration_minutes);
-    let step = Duration::minutes(GRID_MINUTES);
     let first = ceil_to_grid((need.start + Duration::seconds(1)).max(earliest));
     let mut found: Vec<DateTime<Utc>> = Vec::with_capacity(count + 1);
-
+    let limit = |found: &Vec<DateTime<Utc>>| {
+        if found.len() >= count {
+            found[count - 1]
+        } else {
+            horizon
+        }
+    };
     for p in producers.iter().filter(|p| need.eligible(p)) {
-        let limit = |found: &Vec<DateTime<Utc>>| {
-            if found.len() >= count {
-                found[count - 1]
-            } else {
-                horizon
-            }
-        };
-        for stretch in p.working_intervals(first - prep, horizon + dur) {
+        'stretches: for stretch in p.working_intervals(first - prep, horizon + dur) {
             if stretch.start >= limit(&found) {
                 break;
             }
             if stretch.end <= first - prep {
                 continue;
             }
-            let busy = p.busy_in(&stretch);
-            // Free pieces of this stretch.
-            let mut cursor = stretch.start;
-            let mut pieces = Vec::with_capacity(busy.len() + 1);
-            for b in &busy {
-                if b.start > cursor {
-                    pieces.push(Interval::new(cursor, b.start.min(stretch.end)));
-                }
-                cursor = cursor.max(b.end);
-            }
-            if cursor < stretch.end {
-                pieces.push(Interval::new(cursor, stretch.end));
-            }
-            'pieces: for piece in pieces {
-                let mut s = ceil_to_grid((piece.start + prep).max(first));
-                while s + dur <= piece.end {
+            for piece in free_pieces(p, &stretch) {
+                for s in starts_in(&piece, first, need.duration_minutes) {
                     if s >= limit(&found) {
-                        break 'pieces;
+                        break 'stretches;
                     }
                     if let Err(pos) = found.binary_search(&s) {
                         found.insert(pos, s);
                         found.truncate(count);
                     }
-                    s += step;
                 }
             }
         }
@@ -440,6 +467,33 @@ pub fn alternatives(
         .into_iter()
         .map(|s| Interval::new(s, s + dur))
         .collect()
+}
+
+/// Every start time in `[from, to)` on the 30-minute grid at which some eligible producer
+/// is free for the whole window: a month of bookable times for a calendar.
+pub fn free_starts(
+    producers: &[Producer],
+    need: &Need<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let prep = Duration::minutes(PREPARATION_MINUTES);
+    let dur = Duration::minutes(need.duration_minutes);
+    let first = ceil_to_grid(from);
+    let mut all = Vec::new();
+    for p in producers.iter().filter(|p| need.eligible(p)) {
+        for stretch in p.working_intervals(first - prep, to + dur) {
+            if stretch.start >= to {
+                break;
+            }
+            for piece in free_pieces(p, &stretch) {
+                all.extend(starts_in(&piece, first, need.duration_minutes).take_while(|s| *s < to));
+            }
+        }
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
 #[cfg(test)]

@@ -312,3 +312,46 @@ fn round_the_clock_hours_end() {
     assert_eq!(alts.len(), 3);
     assert_eq!(alts[0].start, utc("2027-01-12T10:00:00Z"));
 }
+
+#[test]
+fn free_starts_are_the_union_of_everyones_free_times() {
+    let a = producer(
+        "a",
+        "UTC",
+        vec![WorkingSpan {
+            weekday: Weekday::Tue,
+            start_min: 9 * 60,
+            end_min: 12 * 60,
+        }],
+        vec![],
+    );
+    let b = producer(
+        "b",
+        "UTC",
+        vec![WorkingSpan {
+            weekday: Weekday::Tue,
+            start_min: 11 * 60,
+            end_min: 13 * 60,
+        }],
+        vec![Interval::new(
+            utc("2027-01-12T11:00:00Z"),
+            utc("2027-01-12T12:00:00Z"),
+        )],
+    );
+    let roster = vec![a, b];
+    let starts = free_starts(
+        &roster,
+        &need("2027-01-12T00:00:00Z", 60),
+        utc("2027-01-12T00:00:00Z"),
+        utc("2027-01-13T00:00:00Z"),
+    );
+    let hours: Vec<String> = starts
+        .iter()
+        .map(|s| s.format("%H:%M").to_string())
+        .collect();
+    // a: window 09:00-12:00 → starts 09:30..11:00; b: free 12:00-13:00 → none (needs 90 min).
+    assert_eq!(hours, ["09:30", "10:00", "10:30", "11:00"]);
+    for s in &starts {
+        assert!(roster.iter().any(|p| p.is_free(&producer_window(*s, 60))));
+    }
+}
