@@ -32,6 +32,34 @@ pub enum Command {
     /// Manage staff tokens.
     #[command(subcommand)]
     StaffToken(StaffTokenCommand),
+    /// Drive a running Greenroom with a realistic mix of requests and report throughput,
+    /// latency per operation, errors, and overlapping assignments found afterwards.
+    Loadtest(LoadtestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LoadtestArgs {
+    /// The service to drive.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// An admin token of that service (to set up the roster and read the schedule).
+    #[arg(long, env = "GREENROOM_TOKEN")]
+    pub token: String,
+    /// Clients sending requests at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// How long to drive, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub duration: u64,
+    /// Load-test producers to have on the roster (created if missing).
+    #[arg(long, default_value_t = 100)]
+    pub producers: usize,
+    /// Send only orders (for comparison with pgbench running an order's transaction).
+    #[arg(long)]
+    pub orders_only: bool,
+    /// Sample this process's memory (RSS) during the run.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
 }
 
 #[derive(Debug, clap::Args, Default)]
@@ -135,6 +163,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}: schema up to date", url.redacted());
             } else {
                 println!("{}: applied {}", url.redacted(), applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Loadtest(args) => {
+            if args.concurrency == 0 || args.duration == 0 {
+                anyhow::bail!("--concurrency and --duration must be at least 1");
+            }
+            let ok = crate::loadtest::LoadTest {
+                url: args.url,
+                token: args.token,
+                concurrency: args.concurrency,
+                duration: std::time::Duration::from_secs(args.duration),
+                producers: args.producers,
+                orders_only: args.orders_only,
+                server_pid: args.server_pid,
+            }
+            .run()?;
+            if !ok {
+                anyhow::bail!("the run found server errors or overlapping assignments");
             }
             Ok(())
         }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod loadtest;
 pub mod scheduling;
 pub mod settings;
 pub mod web;
@@ -46,6 +47,7 @@ impl Application {
             .pool_size
             .unwrap_or(if url.is_postgres() { 16 } else { 8 });
         let (pool, queries) = db::connect_counted(&url, pool_size)?;
+        let gate = db::WriteGate::open(&url, &queries)?;
         {
             let mut conn = pool.get().context("cannot take a database connection")?;
             let applied = db::migrate(&mut conn)?;
@@ -86,6 +88,7 @@ impl Application {
             mail: mail.clone(),
             retry: settings.retry.clone(),
             handle: outbox.clone(),
+            gate: gate.clone(),
         };
         let worker = if settings.outbox_worker {
             worker.spawn()
@@ -103,6 +106,7 @@ impl Application {
             mail,
             outbox,
             queries,
+            gate: gate.clone(),
         };
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

@@ -127,7 +127,8 @@ impl ManageConnection for Manager {
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 c.set_instrumentation(self.counter());
                 c.batch_execute(
-                    "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))
@@ -173,6 +174,55 @@ pub fn connect_counted(url: &DbUrl, max_size: u32) -> anyhow::Result<(Pool, Quer
         .build(manager)
         .with_context(|| format!("cannot open a pool of connections to {}", url.redacted()))?;
     Ok((pool, queries))
+}
+
+/// Where writes run. On SQLite: one dedicated writer connection, taken in turn. SQLite
+/// admits a single writer anyway; queuing here instead of in SQLite's busy handler (which
+/// sleeps in steps of up to 100 ms) keeps waits short, keeps the pool free for readers,
+/// and keeps the writer's page cache warm (in WAL mode a connection's cache is dropped
+/// whenever another connection writes). `BEGIN IMMEDIATE` and the busy timeout still
+/// guard against other processes on the same file. On PostgreSQL writes run concurrently
+/// on pooled connections.
+#[derive(Clone, Default)]
+pub struct WriteGate(Option<std::sync::Arc<std::sync::Mutex<DbConnection>>>);
+
+impl WriteGate {
+    pub fn open(url: &DbUrl, queries: &QueryCounter) -> anyhow::Result<WriteGate> {
+        match url {
+            DbUrl::Postgres(_) => Ok(WriteGate(None)),
+            DbUrl::Sqlite(_) => {
+                let manager = Manager {
+                    url: url.clone(),
+                    queries: queries.clone(),
+                };
+                let conn = manager.connect().map_err(|e| {
+                    anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted())
+                })?;
+                Ok(WriteGate(Some(std::sync::Arc::new(std::sync::Mutex::new(
+                    conn,
+                )))))
+            }
+        }
+    }
+
+    /// Run `f` with the connection writes use: the writer's own on SQLite, a pooled one
+    /// on PostgreSQL. Blocks; call it on a blocking thread.
+    pub fn run<T, E>(
+        &self,
+        pool: &Pool,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<r2d2::PoolError>,
+    {
+        match &self.0 {
+            Some(writer) => {
+                let mut conn = writer.lock().unwrap_or_else(|e| e.into_inner());
+                f(&mut conn)
+            }
+            None => f(&mut *pool.get()?),
+        }
+    }
 }
 
 /// Bring the schema up to date. Returns the versions applied.

@@ -243,6 +243,16 @@ pub fn time_off_of(conn: &mut DbConnection, producer_id: &str) -> QueryResult<Ve
         .load(conn)
 }
 
+/// No producer window is longer than the longest event plus the preparation, so a window
+/// overlapping an instant starts less than that before it. Overlap queries use this as a
+/// lower bound on `window_start`, which keeps their index range as short as the range
+/// asked for, however long the schedule grows.
+pub fn earliest_overlapping_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - chrono::Duration::minutes(
+        crate::domain::order::MAX_DURATION + crate::domain::order::PREPARATION_MINUTES,
+    )
+}
+
 /// Every producer's time off, by producer, in one query.
 pub fn all_time_off(conn: &mut DbConnection) -> QueryResult<HashMap<String, Vec<TimeOffRow>>> {
     let mut by: HashMap<String, Vec<TimeOffRow>> = HashMap::new();
@@ -266,6 +276,7 @@ pub fn bookings_overlapping(
         .filter(bookings::producer_id.eq(producer_id))
         .filter(bookings::status.eq("confirmed"))
         .filter(bookings::window_start.lt(to_db(range.end)))
+        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
         .filter(bookings::window_end.gt(to_db(range.start)))
         .order(bookings::start_at)
         .select(bookings::reservation_number)
@@ -321,6 +332,7 @@ pub fn load_roster(
     let busy: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = bookings::table
         .filter(bookings::status.eq("confirmed"))
         .filter(bookings::window_start.lt(to_db(range.end)))
+        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
         .filter(bookings::window_end.gt(to_db(range.start)))
         .select((
             bookings::id,
@@ -334,6 +346,7 @@ pub fn load_roster(
         let counted: Vec<(String, i64)> = bookings::table
             .filter(bookings::status.eq("confirmed"))
             .filter(bookings::window_start.lt(to_db(week.end)))
+            .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(week.start))))
             .filter(bookings::window_end.gt(to_db(week.start)))
             .filter(bookings::id.ne(set_aside.unwrap_or("")))
             .group_by(bookings::producer_id)

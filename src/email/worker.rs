@@ -106,6 +106,16 @@ pub struct OutboxRow {
     pub sent_at: Option<chrono::NaiveDateTime>,
 }
 
+/// What became of one message.
+struct Outcome {
+    id: String,
+    status: &'static str,
+    attempts: i32,
+    error: Option<String>,
+    next_attempt_at: chrono::NaiveDateTime,
+    sent_at: Option<chrono::NaiveDateTime>,
+}
+
 pub struct Worker {
     pub pool: Pool,
     pub transport: Arc<Transport>,
@@ -113,6 +123,7 @@ pub struct Worker {
     pub mail: MailConfig,
     pub retry: RetryPolicy,
     pub handle: OutboxHandle,
+    pub gate: crate::db::WriteGate,
 }
 
 /// Take up to `limit` due messages and lease them to this worker.
@@ -163,12 +174,9 @@ impl Worker {
     fn run(self) {
         tracing::info!(transport = %self.transport.describe(), "outbox worker started");
         while !self.handle.stopped() {
-            let batch = match self
-                .pool
-                .get()
-                .map_err(anyhow::Error::from)
-                .and_then(|mut c| Ok(claim(&mut c, 20, self.retry.lease)?))
-            {
+            let batch = match self.gate.run(&self.pool, |c| -> anyhow::Result<_> {
+                Ok(claim(c, 20, self.retry.lease)?)
+            }) {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox: cannot read due messages");
@@ -177,14 +185,16 @@ impl Worker {
                 }
             };
             let took = batch.len();
+            let mut outcomes = Vec::with_capacity(took);
             for row in batch {
                 // A stop lets the current send finish; the rest stay leased for a short
                 // while and are taken again after a restart.
                 if self.handle.stopped() {
                     break;
                 }
-                self.deliver(row);
+                outcomes.push(self.deliver(row));
             }
+            self.record(&outcomes);
             if took == 0 {
                 self.handle.sleep(self.retry.poll);
             }
@@ -192,55 +202,72 @@ impl Worker {
         tracing::info!("outbox worker stopped");
     }
 
-    fn deliver(&self, row: OutboxRow) {
-        let outcome = self.send(&row);
+    /// Send one message and decide what becomes of it.
+    fn deliver(&self, row: OutboxRow) -> Outcome {
+        let result = self.send(&row);
         let now = Utc::now();
         let attempts = row.attempts + 1;
-        let update = match &outcome {
+        let (status, error, next, sent_at) = match result {
             Ok(()) => {
                 tracing::info!(message = %row.id, kind = %row.kind, "e-mail sent");
-                (Some("sent"), None, now, Some(to_db(now)))
+                ("sent", None, now, Some(to_db(now)))
             }
             Err(SendError::Permanent(e)) => {
                 tracing::error!(message = %row.id, kind = %row.kind, error = %e, "e-mail failed for good");
-                (Some("failed"), Some(e.clone()), now, None)
+                ("failed", Some(e), now, None)
             }
             Err(SendError::Transient(e)) if attempts >= self.retry.max_attempts => {
                 tracing::error!(message = %row.id, kind = %row.kind, attempts, error = %e, "e-mail failed after the last attempt");
-                (Some("failed"), Some(e.clone()), now, None)
+                ("failed", Some(e), now, None)
             }
             Err(SendError::Transient(e)) => {
                 let wait = self.retry.backoff(attempts);
                 tracing::warn!(message = %row.id, kind = %row.kind, attempts, retry_in_ms = wait.as_millis() as u64, error = %e, "e-mail not sent; will retry");
                 (
-                    None,
-                    Some(e.clone()),
+                    "pending",
+                    Some(e),
                     now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::minutes(1)),
                     None,
                 )
             }
         };
-        let (status, error, next, sent_at) = update;
-        let result = self
-            .pool
-            .get()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut conn| {
-                Ok(diesel::update(outbox::table.find(&row.id))
-                    .set((
-                        outbox::status.eq(status.unwrap_or("pending")),
-                        outbox::attempts.eq(attempts),
-                        outbox::last_error.eq(error),
-                        outbox::next_attempt_at.eq(to_db(next)),
-                        outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
-                        outbox::sent_at.eq(sent_at),
-                    ))
-                    .execute(&mut conn)?)
-            });
+        Outcome {
+            id: row.id,
+            status,
+            attempts,
+            error,
+            next_attempt_at: to_db(next),
+            sent_at,
+        }
+    }
+
+    /// Record a batch's outcomes in one transaction.
+    fn record(&self, outcomes: &[Outcome]) {
+        if outcomes.is_empty() {
+            return;
+        }
+        let result = self.gate.run(&self.pool, |conn| -> anyhow::Result<()> {
+            db::write_transaction(conn, |conn| {
+                for o in outcomes {
+                    diesel::update(outbox::table.find(&o.id))
+                        .set((
+                            outbox::status.eq(o.status),
+                            outbox::attempts.eq(o.attempts),
+                            outbox::last_error.eq(&o.error),
+                            outbox::next_attempt_at.eq(o.next_attempt_at),
+                            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+                            outbox::sent_at.eq(o.sent_at),
+                        ))
+                        .execute(conn)?;
+                }
+                diesel::QueryResult::Ok(())
+            })?;
+            Ok(())
+        });
         if let Err(e) = result {
-            // The lease expires and the message is taken again: at worst sent twice,
+            // The leases expire and the messages are taken again: at worst sent twice,
             // never lost.
-            tracing::error!(message = %row.id, error = %e, "cannot record the outcome of a send");
+            tracing::error!(error = %e, "cannot record the outcome of sends");
         }
     }
 

@@ -105,7 +105,7 @@ pub async fn create(
     let now = state.clock.now();
     let mail = state.mail.clone();
     let outcome = state
-        .db(move |conn| booking::place_order(conn, &order, &actor, idem.as_ref(), &mail, now))
+        .db_write(move |conn| booking::place_order(conn, &order, &actor, idem.as_ref(), &mail, now))
         .await?;
     Ok(match outcome {
         Ordered::Created(body) => {
@@ -296,7 +296,7 @@ pub async fn reschedule(
             time_zone,
             override_lead_time,
         };
-        db.db(move |conn| booking::reschedule(conn, &request, &actor, &mail, now))
+        db.db_write(move |conn| booking::reschedule(conn, &request, &actor, &mail, now))
             .await
     })
     .await?;
@@ -335,7 +335,7 @@ pub async fn cancel(
     let done = guarded(&req, &state, is_staff, async move {
         let number =
             ReservationNumber::parse(&raw_number).map_err(|_| ApiError::booking_not_found())?;
-        db.db(move |conn| {
+        db.db_write(move |conn| {
             booking::cancel(
                 conn,
                 &number,

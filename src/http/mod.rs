@@ -35,6 +35,8 @@ pub struct AppState {
     pub outbox: crate::email::worker::OutboxHandle,
     /// Database statements run so far by this instance.
     pub queries: crate::db::QueryCounter,
+    /// Queues writers on SQLite (see `WriteGate`).
+    pub gate: crate::db::WriteGate,
 }
 
 impl AppState {
@@ -60,6 +62,17 @@ impl AppState {
 }
 
 impl AppState {
+    /// Run database work that writes on a blocking thread, after the write gate.
+    pub async fn db_write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let gate = self.gate.clone();
+        web::block(move || gate.run(&pool, f)).await?
+    }
+
     /// Run database work on a blocking thread, never on an actix worker.
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
     where

@@ -36,7 +36,7 @@ pub async fn create(
     let input = parse_producer(&parse_json(&body)?).map_err(ApiError::Validation)?;
     let now = state.clock.now();
     let created = state
-        .db(move |conn| Ok(producers::insert(conn, &input, now)?))
+        .db_write(move |conn| Ok(producers::insert(conn, &input, now)?))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/producers/{}", created.id)))
@@ -72,7 +72,7 @@ pub async fn replace(
     let input = parse_producer(&parse_json(&body)?).map_err(ApiError::Validation)?;
     let now = state.clock.now();
     let updated = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             let p = producers::find(conn, &id)?
                 .ok_or_else(|| ApiError::not_found(&format!("producer {id}")))?;
             let updated = producers::update(conn, &p, &input, now)?;
@@ -94,7 +94,7 @@ pub async fn delete(
     let id = path.into_inner();
     let now = state.clock.now();
     state
-        .db(move |conn| {
+        .db_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 producers::find(conn, &id)?.ok_or_else(|| ApiError::not_found(&format!("producer {id}")))?;
                 let upcoming = producers::upcoming_booking_numbers(conn, &id, now)?;
@@ -131,7 +131,7 @@ pub async fn add_time_off(
     let value = parse_json(&body)?;
     let now = state.clock.now();
     let created = state
-        .db(move |conn| {
+        .db_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let p = producers::find(conn, &id)?.ok_or_else(|| ApiError::not_found(&format!("producer {id}")))?;
                 let input = parse_time_off(&value, p.time_zone).map_err(ApiError::Validation)?;
@@ -163,7 +163,7 @@ pub async fn delete_time_off(
     require(&req, &state, Role::Scheduler).await?;
     let (id, off) = path.into_inner();
     let removed = state
-        .db(move |conn| Ok(producers::delete_time_off(conn, &id, &off)?))
+        .db_write(move |conn| Ok(producers::delete_time_off(conn, &id, &off)?))
         .await?;
     if removed == 0 {
         return Err(ApiError::not_found("that time off"));

@@ -91,6 +91,7 @@ pub async fn schedule(
             let mut query = bookings::table
                 .filter(bookings::status.eq("confirmed"))
                 .filter(bookings::window_start.lt(to_db(to)))
+                .filter(bookings::window_start.gt(to_db(producers::earliest_overlapping_start(from))))
                 .filter(bookings::window_end.gt(to_db(from)))
                 .into_boxed();
             if let Some(p) = &producer {

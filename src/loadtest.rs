@@ -1,0 +1,452 @@
+//! `greenroom loadtest`: drive a running Greenroom with a realistic mix of requests and
+//! report throughput, latency per operation, errors by status, and whether any producer
+//! ended up booked twice at once (it must not).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone)]
+pub struct LoadTest {
+    pub url: String,
+    pub token: String,
+    pub concurrency: usize,
+    pub duration: Duration,
+    pub producers: usize,
+    /// Only orders (to compare with pgbench running an order's transaction).
+    pub orders_only: bool,
+    /// Sample this process's resident memory during the run.
+    pub server_pid: Option<u32>,
+}
+
+const ZONES: [&str; 8] = [
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Europe/London",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "Asia/Singapore",
+    "Europe/Berlin",
+];
+const OPS: [&str; 5] = ["availability", "order", "lookup", "reschedule", "cancel"];
+
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Rng {
+        Rng((uuid::Uuid::new_v4().as_u128() as u64) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    latencies: BTreeMap<&'static str, Vec<u32>>,
+    statuses: BTreeMap<&'static str, BTreeMap<u16, u64>>,
+    booked: Vec<(String, String)>,
+    peak_rss_kib: u64,
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[idx]) / 1000.0
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+struct Client {
+    http: awc::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        staff: bool,
+    ) -> anyhow::Result<(u16, Value)> {
+        let mut req = self
+            .http
+            .request(method.parse()?, format!("{}{}", self.base, path));
+        if staff {
+            req = req.insert_header(("Authorization", format!("Bearer {}", self.token)));
+        }
+        let mut res = match body {
+            Some(b) => req.send_json(b).await,
+            None => req.send().await,
+        }
+        .map_err(|e| anyhow::anyhow!("{method} {path}: {e}"))?;
+        let bytes = res
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .map_err(|e| anyhow::anyhow!("{method} {path}: {e}"))?;
+        Ok((
+            res.status().as_u16(),
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+}
+
+fn order_body(rng: &mut Rng, now: DateTime<Utc>, email: &str) -> Value {
+    // 15 to 75 days ahead, on the half hour, in one of the customer zones.
+    let start = now + chrono::Duration::days(15 + rng.below(60) as i64);
+    let start = start.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc()
+        + chrono::Duration::minutes(30 * rng.below(48) as i64);
+    const PACKAGES: [&str; 4] = [
+        "meeting-premium",
+        "training-premium",
+        "event-standard",
+        "event-premium",
+    ];
+    let package = PACKAGES[rng.below(4) as usize];
+    let zone = ZONES[rng.below(ZONES.len() as u64) as usize];
+    let minutes = [60, 90, 120][rng.below(3) as usize];
+    json!({
+        "contact": {"first_name": "Load", "last_name": "Test", "phone": "+1 555 010 2000", "email": email},
+        "company": "Load Co", "site": "load.webex.com",
+        "package": package,
+        "start": start.to_rfc3339(),
+        "time_zone": zone,
+        "duration_minutes": minutes,
+        "meeting": {"scheduled": true, "host_id": "load-host"},
+        "event": {"title": "Load test"},
+    })
+}
+
+impl LoadTest {
+    pub fn run(&self) -> anyhow::Result<bool> {
+        actix_web::rt::System::new().block_on(self.drive())
+    }
+
+    async fn setup(&self, client: &Client) -> anyhow::Result<Vec<String>> {
+        let (status, existing) = client.send("GET", "/api/v1/producers", None, true).await?;
+        if status != 200 {
+            bail!("GET /api/v1/producers answered {status}: is --token an admin token of this service? {existing}");
+        }
+        let mut ids: Vec<String> = existing
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| {
+                p["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Load producer"))
+            })
+            .filter_map(|p| p["id"].as_str().map(String::from))
+            .collect();
+        let all_week: Vec<Value> = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]
+        .iter()
+        .map(|d| json!({"weekday": d, "start": "00:00", "end": "24:00"}))
+        .collect();
+        while ids.len() < self.producers {
+            let i = ids.len();
+            let body = json!({
+                "name": format!("Load producer {i:04}"),
+                "email": format!("load{i:04}@producers.example"),
+                "time_zone": ZONES[i % ZONES.len()],
+                "languages": ["en"],
+                "centres": ["meeting", "training", "event"],
+                "working_hours": all_week,
+            });
+            let (status, created) = client
+                .send("POST", "/api/v1/producers", Some(&body), true)
+                .await?;
+            if status != 201 {
+                bail!("creating a producer answered {status}: {created}");
+            }
+            ids.push(created["id"].as_str().unwrap_or_default().to_string());
+        }
+        Ok(ids)
+    }
+
+    async fn drive(&self) -> anyhow::Result<bool> {
+        let http = awc::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connector(awc::Connector::new().limit(self.concurrency * 2))
+            .finish();
+        let client = Rc::new(Client {
+            http,
+            base: self.url.trim_end_matches('/').to_string(),
+            token: self.token.clone(),
+        });
+        let producer_ids = self.setup(&client).await.context("setting up the roster")?;
+        println!(
+            "roster: {} load-test producers (round the clock, 8 zones)",
+            producer_ids.len()
+        );
+        let stats = Rc::new(RefCell::new(Stats::default()));
+        let started = Instant::now();
+        let deadline = started + self.duration;
+        let now = Utc::now();
+        let mut tasks = Vec::new();
+        for worker in 0..self.concurrency {
+            let client = client.clone();
+            let stats = stats.clone();
+            let orders_only = self.orders_only;
+            tasks.push(actix_web::rt::spawn(async move {
+                let mut rng = Rng::new();
+                let email = format!("load{worker}@customers.example");
+                while Instant::now() < deadline {
+                    let roll = rng.below(100);
+                    let known = stats.borrow().booked.len();
+                    let op = if orders_only || known == 0 {
+                        "order"
+                    } else {
+                        match roll {
+                            0..=34 => "availability",
+                            35..=64 => "order",
+                            65..=79 => "lookup",
+                            80..=91 => "reschedule",
+                            _ => "cancel",
+                        }
+                    };
+                    let pick = || {
+                        let s = stats.borrow();
+                        s.booked[(uuid::Uuid::new_v4().as_u128() as usize) % s.booked.len()].clone()
+                    };
+                    let t0 = Instant::now();
+                    let result = match op {
+                        "availability" => {
+                            let mut b = order_body(&mut rng, now, &email);
+                            b.as_object_mut().unwrap().retain(|k, _| {
+                                ["package", "start", "time_zone", "duration_minutes"]
+                                    .contains(&k.as_str())
+                            });
+                            client
+                                .send("POST", "/api/v1/availability", Some(&b), false)
+                                .await
+                        }
+                        "order" => {
+                            client
+                                .send(
+                                    "POST",
+                                    "/api/v1/bookings",
+                                    Some(&order_body(&mut rng, now, &email)),
+                                    false,
+                                )
+                                .await
+                        }
+                        "lookup" => {
+                            let (n, e) = pick();
+                            client
+                                .send(
+                                    "POST",
+                                    "/api/v1/bookings/lookup",
+                                    Some(&json!({"reservation_number": n, "email": e})),
+                                    false,
+                                )
+                                .await
+                        }
+                        "reschedule" => {
+                            let (n, e) = pick();
+                            let b = order_body(&mut rng, now, &e);
+                            client
+                                .send(
+                                    "POST",
+                                    &format!("/api/v1/bookings/{n}/reschedule"),
+                                    Some(&json!({"email": e, "start": b["start"]})),
+                                    false,
+                                )
+                                .await
+                        }
+                        _ => {
+                            let (n, e) = pick();
+                            client
+                                .send(
+                                    "POST",
+                                    &format!("/api/v1/bookings/{n}/cancel"),
+                                    Some(&json!({"email": e})),
+                                    false,
+                                )
+                                .await
+                        }
+                    };
+                    let micros = t0.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                    let status = match &result {
+                        Ok((s, _)) => *s,
+                        Err(_) => 0,
+                    };
+                    let mut s = stats.borrow_mut();
+                    let op: &'static str =
+                        OPS.iter().find(|o| **o == op).copied().unwrap_or("order");
+                    s.latencies.entry(op).or_default().push(micros);
+                    *s.statuses.entry(op).or_default().entry(status).or_default() += 1;
+                    if let (Ok((201, body)), "order") = (&result, op) {
+                        if let Some(n) = body["reservation_number"].as_str() {
+                            s.booked.push((n.to_string(), email.clone()));
+                        }
+                    }
+                }
+            }));
+        }
+        if let Some(pid) = self.server_pid {
+            let stats = stats.clone();
+            actix_web::rt::spawn(async move {
+                while Instant::now() < deadline {
+                    if let Some(kib) = rss_kib(pid) {
+                        let mut s = stats.borrow_mut();
+                        s.peak_rss_kib = s.peak_rss_kib.max(kib);
+                    }
+                    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+                }
+            });
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let overlaps = self.count_overlaps(&client, &producer_ids, now).await?;
+        let s = stats.borrow();
+        self.report(&s, elapsed, overlaps);
+        let server_errors: u64 = s
+            .statuses
+            .values()
+            .flat_map(|m| m.iter())
+            .filter(|(k, _)| **k >= 500 || **k == 0)
+            .map(|(_, v)| *v)
+            .sum();
+        Ok(overlaps == 0 && server_errors == 0)
+    }
+
+    /// Read every load-test producer's schedule back and count overlapping windows.
+    async fn count_overlaps(
+        &self,
+        client: &Client,
+        producers: &[String],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
+        let from = now.date_naive();
+        let to = from + chrono::Duration::days(90);
+        let mut overlaps = 0;
+        for id in producers {
+            let (status, body) = client
+                .send(
+                    "GET",
+                    &format!("/api/v1/schedule?from={from}&to={to}&producer={id}"),
+                    None,
+                    true,
+                )
+                .await?;
+            if status != 200 {
+                bail!("GET /api/v1/schedule answered {status}: {body}");
+            }
+            let mut windows: Vec<(DateTime<Utc>, DateTime<Utc>)> = body["assignments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    let s = DateTime::parse_from_rfc3339(a["producer_window"]["start"].as_str()?)
+                        .ok()?
+                        .with_timezone(&Utc);
+                    let e = DateTime::parse_from_rfc3339(a["producer_window"]["end"].as_str()?)
+                        .ok()?
+                        .with_timezone(&Utc);
+                    Some((s, e))
+                })
+                .collect();
+            windows.sort();
+            overlaps += windows.windows(2).filter(|w| w[1].0 < w[0].1).count();
+        }
+        Ok(overlaps)
+    }
+
+    fn report(&self, s: &Stats, elapsed: f64, overlaps: usize) {
+        println!(
+            "\ngreenroom loadtest: {} clients for {:.1} s against {}",
+            self.concurrency, elapsed, self.url
+        );
+        println!(
+            "{:<13} {:>8} {:>9} {:>9} {:>9} {:>9}  statuses",
+            "operation", "count", "per sec", "p50 ms", "p95 ms", "p99 ms"
+        );
+        let mut total = 0u64;
+        for op in OPS {
+            let Some(lat) = s.latencies.get(op) else {
+                continue;
+            };
+            let mut sorted = lat.clone();
+            sorted.sort_unstable();
+            total += sorted.len() as u64;
+            let statuses: Vec<String> = s
+                .statuses
+                .get(op)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            format!(
+                                "{}:{v}",
+                                if *k == 0 {
+                                    "error".to_string()
+                                } else {
+                                    k.to_string()
+                                }
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            println!(
+                "{:<13} {:>8} {:>9.1} {:>9.2} {:>9.2} {:>9.2}  {}",
+                op,
+                sorted.len(),
+                sorted.len() as f64 / elapsed,
+                percentile(&sorted, 0.50),
+                percentile(&sorted, 0.95),
+                percentile(&sorted, 0.99),
+                statuses.join(" ")
+            );
+        }
+        let confirmed = s
+            .statuses
+            .get("order")
+            .and_then(|m| m.get(&201))
+            .copied()
+            .unwrap_or(0);
+        println!("total: {total} requests, {:.1} per second; orders confirmed: {confirmed} ({:.1} per second)", total as f64 / elapsed, confirmed as f64 / elapsed);
+        if self.server_pid.is_some() {
+            println!(
+                "server memory (peak RSS): {:.1} MiB",
+                s.peak_rss_kib as f64 / 1024.0
+            );
+        }
+        println!("overlapping assignments found afterwards: {overlaps}");
+    }
+}
