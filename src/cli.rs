@@ -54,9 +54,10 @@ pub struct LoadtestArgs {
     /// Load-test producers to have on the roster (created if missing).
     #[arg(long, default_value_t = 100)]
     pub producers: usize,
-    /// Send only orders (for comparison with pgbench running an order's transaction).
-    #[arg(long)]
-    pub orders_only: bool,
+    /// What the clients send: the realistic mix, only orders (to compare with pgbench
+    /// running an order's transaction), or only availability checks.
+    #[arg(long, value_enum, default_value = "default")]
+    pub mix: crate::loadtest::Mix,
     /// Sample this process's memory (RSS) during the run.
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -176,7 +177,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 concurrency: args.concurrency,
                 duration: std::time::Duration::from_secs(args.duration),
                 producers: args.producers,
-                orders_only: args.orders_only,
+                mix: args.mix,
                 server_pid: args.server_pid,
             }
             .run()?;

@@ -11,6 +11,17 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+/// What the clients send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    /// 35 % availability, 30 % orders, 15 % lookups, 12 % reschedules, 8 % cancels.
+    Default,
+    /// Only orders (to compare with pgbench running an order's transaction).
+    Orders,
+    /// Only availability checks.
+    Availability,
+}
+
 #[derive(Debug, Clone)]
 pub struct LoadTest {
     pub url: String,
@@ -18,8 +29,7 @@ pub struct LoadTest {
     pub concurrency: usize,
     pub duration: Duration,
     pub producers: usize,
-    /// Only orders (to compare with pgbench running an order's transaction).
-    pub orders_only: bool,
+    pub mix: Mix,
     /// Sample this process's resident memory during the run.
     pub server_pid: Option<u32>,
 }
@@ -220,14 +230,16 @@ impl LoadTest {
         for worker in 0..self.concurrency {
             let client = client.clone();
             let stats = stats.clone();
-            let orders_only = self.orders_only;
+            let mix = self.mix;
             tasks.push(actix_web::rt::spawn(async move {
                 let mut rng = Rng::new();
                 let email = format!("load{worker}@customers.example");
                 while Instant::now() < deadline {
                     let roll = rng.below(100);
                     let known = stats.borrow().booked.len();
-                    let op = if orders_only || known == 0 {
+                    let op = if mix == Mix::Availability {
+                        "availability"
+                    } else if mix == Mix::Orders || known == 0 {
                         "order"
                     } else {
                         match roll {

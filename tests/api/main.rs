@@ -11,6 +11,7 @@ mod dst;
 mod email;
 mod errors;
 mod helpers;
+mod instances;
 mod lookup;
 mod ordering;
 mod race;
