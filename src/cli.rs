@@ -15,8 +15,41 @@ use crate::settings::{self, Settings};
     about = "Book a human producer to run an online meeting, training session or event."
 )]
 pub struct Cli {
+    /// Log lines as text (for people) or JSON (for log collectors).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "GREENROOM_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to standard error (standard output is for what commands print). RUST_LOG
+/// chooses the level, `info` by default.
+pub fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        LogFormat::Text => builder.init(),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +132,14 @@ pub struct ServeArgs {
     /// (default: http:// and the bind address).
     #[arg(long, env = "GREENROOM_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A browser origin allowed to call the API (CORS), such as https://app.example.com;
+    /// repeat for several. None: CORS stays off.
+    #[arg(
+        long = "cors-origin",
+        env = "GREENROOM_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +187,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 email_templates_dir: args.email_templates_dir,
                 email_from: args.email_from,
                 public_url: args.public_url,
+                cors_origins: args.cors_origins,
                 clock: Clock::system(),
                 ..Settings::default()
             };

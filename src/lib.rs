@@ -81,6 +81,7 @@ impl Application {
             manage_url: format!("{}/manage", public_url.trim_end_matches('/')),
         };
         let outbox = email::worker::OutboxHandle::default();
+        let metrics = std::sync::Arc::new(http::metrics::Metrics::default());
         let worker = email::worker::Worker {
             pool: pool.clone(),
             transport: std::sync::Arc::new(transport),
@@ -89,6 +90,7 @@ impl Application {
             retry: settings.retry.clone(),
             handle: outbox.clone(),
             gate: gate.clone(),
+            metrics: metrics.clone(),
         };
         let worker = if settings.outbox_worker {
             worker.spawn()
@@ -107,12 +109,15 @@ impl Application {
             outbox,
             queries,
             gate: gate.clone(),
+            metrics: metrics.clone(),
+            cors_origins: std::sync::Arc::new(settings.cors_origins.clone()),
         };
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(actix_web::web::Data::new(app_state.clone()))
                 .wrap(ErrorHandlers::new().default_handler(http::normalise_errors))
+                .wrap(actix_web::middleware::from_fn(http::middleware::around))
                 .configure(http::routes)
         });
         if let Some(w) = settings.workers {

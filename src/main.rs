@@ -5,14 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match greenroom::cli::run(greenroom::cli::Cli::parse()) {
+    let cli = greenroom::cli::Cli::parse();
+    greenroom::cli::init_logs(cli.log_format);
+    match greenroom::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("greenroom: {e:#}");

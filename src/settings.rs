@@ -36,6 +36,8 @@ pub struct Settings {
     pub retry: crate::email::worker::RetryPolicy,
     /// Run the outbox worker in this process (an instance may leave sending to others).
     pub outbox_worker: bool,
+    /// Origins allowed to call the API from a browser; empty: CORS off.
+    pub cors_origins: Vec<String>,
     pub clock: Clock,
 }
 
@@ -56,6 +58,7 @@ impl Default for Settings {
             public_url: None,
             retry: crate::email::worker::RetryPolicy::default(),
             outbox_worker: true,
+            cors_origins: vec![],
             clock: Clock::system(),
         }
     }

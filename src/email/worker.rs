@@ -124,6 +124,7 @@ pub struct Worker {
     pub retry: RetryPolicy,
     pub handle: OutboxHandle,
     pub gate: crate::db::WriteGate,
+    pub metrics: Arc<crate::http::metrics::Metrics>,
 }
 
 /// Take up to `limit` due messages and lease them to this worker.
@@ -207,8 +208,12 @@ impl Worker {
         let result = self.send(&row);
         let now = Utc::now();
         let attempts = row.attempts + 1;
+        if result.is_err() {
+            self.metrics.email_failed();
+        }
         let (status, error, next, sent_at) = match result {
             Ok(()) => {
+                self.metrics.email_sent();
                 tracing::info!(message = %row.id, kind = %row.kind, "e-mail sent");
                 ("sent", None, now, Some(to_db(now)))
             }

@@ -78,6 +78,22 @@ pub async fn create(
     state: web::Data<AppState>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let metrics = state.metrics.clone();
+    let result = place(req, state, body).await;
+    metrics.order(match &result {
+        Ok(r) if r.headers().contains_key("idempotent-replayed") => "replayed",
+        Ok(_) => "confirmed",
+        Err(ApiError::NoProducer { .. }) => "no_producer_available",
+        Err(_) => "refused",
+    });
+    result
+}
+
+async fn place(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
     let value = parse_json(&body)?;
     let idem = match req.headers().get("Idempotency-Key") {
         None => None,

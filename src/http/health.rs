@@ -21,3 +21,31 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             })),
     }
 }
+
+/// `GET /metrics`: Prometheus text.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    use crate::db::schema::outbox;
+    use diesel::prelude::*;
+    let outbox: Vec<(String, i64)> = state
+        .db(|conn| {
+            Ok(outbox::table
+                .group_by(outbox::status)
+                .select((outbox::status, diesel::dsl::count_star()))
+                .load(conn)?)
+        })
+        .await
+        .unwrap_or_default();
+    let pool = state.pool.state();
+    let body = state.metrics.render(
+        &outbox,
+        (
+            pool.connections,
+            pool.idle_connections,
+            state.pool.max_size(),
+        ),
+        state.queries.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
+}

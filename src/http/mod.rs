@@ -4,6 +4,8 @@ mod bookings;
 mod catalogue;
 mod errors;
 mod health;
+pub mod metrics;
+pub mod middleware;
 mod producers;
 mod staff;
 pub mod throttle;
@@ -37,6 +39,9 @@ pub struct AppState {
     pub queries: crate::db::QueryCounter,
     /// Queues writers on SQLite (see `WriteGate`).
     pub gate: crate::db::WriteGate,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Origins allowed to call the API from a browser (none: CORS off).
+    pub cors_origins: std::sync::Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -92,6 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
         .configure(crate::web::routes)
         .service(
             web::scope("/api/v1")

@@ -156,6 +156,7 @@ pub struct Options {
     pub email_templates_dir: Option<PathBuf>,
     /// Leave the outbox worker off (its polling would count as database work).
     pub no_outbox_worker: bool,
+    pub cors_origins: Vec<String>,
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -182,6 +183,7 @@ pub fn settings_for(
         email_templates_dir: opts.email_templates_dir.clone(),
         public_url: Some("https://greenroom.example".into()),
         outbox_worker: !opts.no_outbox_worker,
+        cors_origins: opts.cors_origins.clone(),
         retry: greenroom::email::worker::RetryPolicy {
             base: Duration::from_millis(50),
             max_backoff: Duration::from_millis(400),

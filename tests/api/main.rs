@@ -13,6 +13,7 @@ mod errors;
 mod helpers;
 mod instances;
 mod lookup;
+mod operations;
 mod ordering;
 mod race;
 mod smtp;
