@@ -9,7 +9,47 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
+/// Does `path` match a described route pattern such as `/api/v1/producers/{id}`?
+fn matches(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == q.len()
+        && p.iter()
+            .zip(&q)
+            .all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+}
+
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    // A literal route (/api/v1/bookings/lookup) wins over a pattern that also matches it.
+    let routes = super::openapi::ROUTES;
+    let exact: Vec<_> = routes.iter().filter(|(_, p)| *p == req.path()).collect();
+    let candidates = if exact.is_empty() {
+        routes
+            .iter()
+            .filter(|(_, p)| matches(p, req.path()))
+            .collect()
+    } else {
+        exact
+    };
+    let allowed: Vec<String> = candidates.iter().map(|(m, _)| m.to_uppercase()).collect();
+    if !allowed.is_empty() {
+        let problem = ApiError::refused(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            format!(
+                "{} is not allowed on {}; use {}",
+                req.method(),
+                req.path(),
+                allowed.join(" or ")
+            ),
+        );
+        let mut res = actix_web::ResponseError::error_response(&problem);
+        res.headers_mut().insert(
+            header::ALLOW,
+            header::HeaderValue::from_str(&allowed.join(", ")).expect("method names are ASCII"),
+        );
+        return Ok(res);
+    }
     Err(ApiError::refused(
         StatusCode::NOT_FOUND,
         "not_found",

@@ -6,6 +6,7 @@ mod errors;
 mod health;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 mod producers;
 mod staff;
 pub mod throttle;
@@ -101,11 +102,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::web::routes)
         .service(
             web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(openapi::serve))
                 .route("/packages", web::get().to(catalogue::list))
                 .route("/availability", web::post().to(bookings::availability))
                 .route("/bookings", web::post().to(bookings::create))
                 .route("/bookings", web::get().to(staff::bookings))
-                .route("/bookings/lookup", web::post().to(bookings::lookup))
+                .service(
+                    web::resource("/bookings/lookup")
+                        .route(web::post().to(bookings::lookup))
+                        .default_service(web::to(errors::not_found)),
+                )
                 .route(
                     "/bookings/{reservation_number}",
                     web::get().to(bookings::show),

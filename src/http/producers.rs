@@ -12,6 +12,14 @@ use crate::domain::producer::{parse_producer, parse_time_off};
 use crate::error::ApiError;
 use crate::scheduling::Interval;
 
+/// Producer ids are UUIDs: anything else names no producer (and never reaches the
+/// database, where some bytes, such as NUL, are not even valid text).
+pub fn producer_id(raw: String) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::not_found("that producer"))
+}
+
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Scheduler).await?;
     let all = state
@@ -49,7 +57,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Scheduler).await?;
-    let id = path.into_inner();
+    let id = producer_id(path.into_inner())?;
     let found = state
         .db(move |conn| {
             let p = producers::find(conn, &id)?
@@ -68,7 +76,7 @@ pub async fn replace(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Admin).await?;
-    let id = path.into_inner();
+    let id = producer_id(path.into_inner())?;
     let input = parse_producer(&parse_json(&body)?).map_err(ApiError::Validation)?;
     let now = state.clock.now();
     let updated = state
@@ -91,7 +99,7 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Admin).await?;
-    let id = path.into_inner();
+    let id = producer_id(path.into_inner())?;
     let now = state.clock.now();
     state
         .db_write(move |conn| {
@@ -127,7 +135,7 @@ pub async fn add_time_off(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Scheduler).await?;
-    let id = path.into_inner();
+    let id = producer_id(path.into_inner())?;
     let value = parse_json(&body)?;
     let now = state.clock.now();
     let created = state
@@ -162,6 +170,10 @@ pub async fn delete_time_off(
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Scheduler).await?;
     let (id, off) = path.into_inner();
+    let id = producer_id(id)?;
+    let off = uuid::Uuid::parse_str(off.trim())
+        .map_err(|_| ApiError::not_found("that time off"))?
+        .to_string();
     let removed = state
         .db_write(move |conn| Ok(producers::delete_time_off(conn, &id, &off)?))
         .await?;

@@ -79,13 +79,27 @@ pub async fn schedule(
     require(&req, &state, Role::Scheduler).await?;
     let mut errors = Errors::default();
     let (from, to) = range(&q, state.clock.now(), &mut errors);
+    let producer = match q
+        .get("producer")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(p) => match uuid::Uuid::parse_str(p) {
+            Ok(id) => Some(id.to_string()),
+            Err(_) => {
+                errors.add(
+                    "producer",
+                    "invalid_format",
+                    "producer must be a producer's id, as GET /api/v1/producers lists them",
+                );
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
-    let producer = q
-        .get("producer")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
     let items = state
         .db(move |conn| {
             let mut query = bookings::table

@@ -101,3 +101,39 @@ async fn health_and_readiness() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["database"], "reachable");
 }
+
+/// Bytes the database cannot store (NUL) or ids of the wrong shape, in paths and
+/// queries, are refused before they reach it.
+#[actix_web::test]
+async fn odd_ids_and_nul_bytes_never_reach_the_database() {
+    let app = crate::helpers::spawn_app().await;
+    let cases = [
+        ("GET", "/api/v1/producers/%00", 404),
+        ("PUT", "/api/v1/producers/%00", 404),
+        ("DELETE", "/api/v1/producers/%00", 404),
+        ("GET", "/api/v1/producers/not-a-uuid", 404),
+        ("POST", "/api/v1/producers/%00/time-off", 404),
+        (
+            "DELETE",
+            "/api/v1/producers/00000000-0000-0000-0000-000000000000/time-off/%00",
+            404,
+        ),
+        ("GET", "/api/v1/schedule?producer=%00", 422),
+        ("GET", "/api/v1/bookings/AAAA%00-BBBBB", 404),
+        ("POST", "/api/v1/bookings/AAAA%00-BBBBB/cancel", 404),
+    ];
+    for (method, path, want) in cases {
+        let body = (method != "GET" && method != "DELETE").then(|| json!({"email": "a@b.example", "start": "2027-02-10T10:00", "end": "2027-02-10T11:00"}));
+        let r = app
+            .request(method, path, Some(&app.admin), body.as_ref(), &[])
+            .await;
+        assert_eq!(r.status, want, "{method} {path}: {}", r.body);
+    }
+    let r = app
+        .post(
+            "/api/v1/bookings/lookup",
+            &json!({"reservation_number": "AAAAA-AAAAA", "email": "a\u{0}@b.example"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}

@@ -381,3 +381,37 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly_with_json_logs_an
         "{access:?}"
     );
 }
+
+#[actix_web::test]
+async fn every_described_operation_is_served_and_the_description_is_served() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    for (method, path) in greenroom::http::openapi::ROUTES {
+        let concrete = path
+            .replace("{reservation_number}", "ABCDE-FGHJK")
+            .replace("{id}", "some-id")
+            .replace("{time_off_id}", "some-off");
+        let r = app
+            .request(
+                &method.to_uppercase(),
+                &concrete,
+                Some(&app.admin),
+                Some(&json!({})).filter(|_| *method != "get" && *method != "delete"),
+                &[],
+            )
+            .await;
+        let catch_all = r.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("nothing is served at"));
+        assert!(
+            !catch_all && r.status != 405,
+            "{method} {path} is not routed: {} {}",
+            r.status,
+            r.body
+        );
+        assert!(r.status < 500, "{method} {path}: {} {}", r.status, r.body);
+        assert!(doc.body["paths"][path][method].is_object());
+    }
+}
