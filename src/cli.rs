@@ -39,9 +39,11 @@ pub enum LogFormat {
 pub fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Json => builder
             .json()
@@ -98,6 +100,10 @@ pub struct LoadtestArgs {
 
 #[derive(Debug, clap::Args, Default)]
 pub struct ServeArgs {
+    /// A TOML file of settings (keys as the flags' long names, with underscores).
+    /// Flags win over environment variables, which win over the file.
+    #[arg(long, env = "GREENROOM_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address and port to listen on.
     #[arg(long, env = "GREENROOM_BIND", default_value = settings::DEFAULT_BIND)]
     pub bind: String,
@@ -171,12 +177,108 @@ fn open(database_url: &str) -> anyhow::Result<db::Pool> {
     Ok(pool)
 }
 
+/// Settings from a `--config` file, for whatever neither a flag nor an environment
+/// variable set.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    bind: Option<String>,
+    database_url: Option<String>,
+    outbox_dir: Option<PathBuf>,
+    smtp_url: Option<String>,
+    demo_roster: Option<bool>,
+    trust_forwarded: Option<bool>,
+    email_templates_dir: Option<PathBuf>,
+    email_from: Option<String>,
+    public_url: Option<String>,
+    cors_origins: Option<Vec<String>>,
+}
+
+fn apply_config_file(
+    args: &mut ServeArgs,
+    matches: Option<&clap::ArgMatches>,
+) -> anyhow::Result<()> {
+    use clap::parser::ValueSource;
+    let Some(path) = args.config.clone() else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("--config: cannot read {}: {e}", path.display()))?;
+    let file: ConfigFile =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("--config {}: {e}", path.display()))?;
+    let unset = |id: &str| {
+        !matches.is_some_and(|m| {
+            matches!(
+                m.value_source(id),
+                Some(ValueSource::CommandLine) | Some(ValueSource::EnvVariable)
+            )
+        })
+    };
+    macro_rules! take {
+        ($field:ident) => {
+            if let Some(v) = file.$field {
+                if unset(stringify!($field)) {
+                    args.$field = v.into();
+                }
+            }
+        };
+    }
+    take!(bind);
+    take!(database_url);
+    take!(outbox_dir);
+    take!(email_from);
+    take!(cors_origins);
+    if let Some(v) = file.smtp_url.filter(|_| unset("smtp_url")) {
+        args.smtp_url = Some(v);
+    }
+    if let Some(v) = file
+        .email_templates_dir
+        .filter(|_| unset("email_templates_dir"))
+    {
+        args.email_templates_dir = Some(v);
+    }
+    if let Some(v) = file.public_url.filter(|_| unset("public_url")) {
+        args.public_url = Some(v);
+    }
+    if let Some(v) = file.demo_roster.filter(|_| unset("no_demo_roster")) {
+        args.no_demo_roster = !v;
+    }
+    if let Some(v) = file.trust_forwarded.filter(|_| unset("trust_forwarded")) {
+        args.trust_forwarded = v;
+    }
+    Ok(())
+}
+
+/// Parse the command line (with its environment and config file) and run it.
+pub fn main_with_args() -> anyhow::Result<(Cli, Option<clap::ArgMatches>)> {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches)
+        .map_err(|e| e.exit())
+        .unwrap_or_else(|never| never);
+    let serve_matches = match matches.subcommand() {
+        Some(("serve", m)) => Some(m.clone()),
+        _ => None,
+    };
+    if cli.command.is_none() {
+        let (args, m) = ServeArgs::parse_from_env_with_matches();
+        cli.command = Some(Command::Serve(args));
+        return Ok((cli, Some(m)));
+    }
+    Ok((cli, serve_matches))
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    run_with(cli, None)
+}
+
+pub fn run_with(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<()> {
     match cli
         .command
         .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from_env()))
     {
-        Command::Serve(args) => {
+        Command::Serve(mut args) => {
+            apply_config_file(&mut args, serve_matches.as_ref())?;
             let settings = Settings {
                 bind: args.bind,
                 database_url: args.database_url,
@@ -257,11 +359,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 impl ServeArgs {
     /// `greenroom` with no command serves, reading flags' environment variables.
     fn parse_from_env() -> ServeArgs {
+        Self::parse_from_env_with_matches().0
+    }
+
+    /// As `greenroom serve` with no flags: environment variables and defaults, with the
+    /// matches that tell which is which (for the config file's place between them).
+    fn parse_from_env_with_matches() -> (ServeArgs, clap::ArgMatches) {
+        use clap::{CommandFactory, FromArgMatches};
         #[derive(Parser)]
         struct Only {
             #[command(flatten)]
             args: ServeArgs,
         }
-        Only::parse_from(["greenroom"]).args
+        let matches = Only::command().get_matches_from(["greenroom"]);
+        let only = Only::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        (only.args, matches)
     }
 }

@@ -38,6 +38,7 @@ impl Application {
     /// e-mail templates, start the outbox worker, bind. Must be called inside an actix
     /// runtime.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.validate()?;
         let url = DbUrl::parse(&settings.database_url)
             .map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
         let templates = email::render::Templates::load(settings.email_templates_dir.as_deref())?;

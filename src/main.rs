@@ -2,12 +2,16 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = greenroom::cli::Cli::parse();
+    let (cli, serve_matches) = match greenroom::cli::main_with_args() {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("greenroom: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     greenroom::cli::init_logs(cli.log_format);
-    match greenroom::cli::run(cli) {
+    match greenroom::cli::run_with(cli, serve_matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("greenroom: {e:#}");

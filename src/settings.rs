@@ -63,3 +63,40 @@ impl Default for Settings {
         }
     }
 }
+
+impl Settings {
+    /// Refuse settings that cannot work, naming the flag and what to give instead.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use anyhow::bail;
+        if !self.bind.contains(':') {
+            bail!(
+                "--bind: '{}' needs a port, such as 127.0.0.1:8080",
+                self.bind
+            );
+        }
+        if self.email_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!(
+                "--email-from: '{}' is not a mailbox such as 'Greenroom <bookings@example.com>'",
+                self.email_from
+            );
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+                bail!("--public-url: '{url}' must be an http:// or https:// address, such as https://bookings.example.com");
+            }
+        }
+        for origin in &self.cors_origins {
+            let ok = origin == "*"
+                || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                    && !origin
+                        .split_once("://")
+                        .map(|(_, rest)| rest)
+                        .unwrap_or("")
+                        .contains('/'));
+            if !ok {
+                bail!("--cors-origin: '{origin}' must be an origin such as https://app.example.com (scheme, host and port only)");
+            }
+        }
+        Ok(())
+    }
+}

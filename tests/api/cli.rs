@@ -125,7 +125,20 @@ fn bad_settings_are_clear_errors() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on not-an-address"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bind: 'not-an-address' needs a port"));
+    let out = greenroom()
+        .current_dir(&dir)
+        .args([
+            "serve",
+            "--bind",
+            "256.0.0.1:80",
+            "--database-url",
+            "sqlite://cli.db",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on 256.0.0.1:80"));
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -149,5 +162,181 @@ fn migrate_creates_the_schema_once() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn help_lists_every_command_and_setting() {
+    let out = greenroom().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for word in [
+        "serve",
+        "migrate",
+        "staff-token",
+        "loadtest",
+        "--log-format",
+    ] {
+        assert!(help.contains(word), "{word} missing from:\n{help}");
+    }
+    let out = greenroom().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--bind",
+        "--database-url",
+        "--outbox-dir",
+        "--smtp-url",
+        "--no-demo-roster",
+        "--config",
+        "--email-from",
+        "--email-templates-dir",
+        "--public-url",
+        "--cors-origin",
+        "--trust-forwarded",
+        "GREENROOM_BIND",
+        "DATABASE_URL",
+        "GREENROOM_OUTBOX_DIR",
+        "GREENROOM_SMTP_URL",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from:\n{help}");
+    }
+    let out = greenroom()
+        .args(["staff-token", "create", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("--role"));
+}
+
+/// Serve briefly from a folder, with a config file, environment and flags; return the
+/// address it listened on (read from its log) or its error.
+fn serve_with(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<String, String> {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = greenroom();
+    cmd.current_dir(dir)
+        .arg("serve")
+        .args(args)
+        .env_remove("GREENROOM_BIND")
+        .env_remove("DATABASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = vec![];
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("greenroom listening") {
+            let _ = child.kill();
+            let _ = child.wait();
+            let at = line
+                .split("address=")
+                .nth(1)
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            return Ok(at);
+        }
+        lines.push(line);
+    }
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    Err(lines.join("\n"))
+}
+
+#[test]
+fn flags_beat_environment_beat_the_config_file() {
+    let dir = std::env::temp_dir().join(format!(
+        "greenroom-config-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (a, b, c) = (port(()), port(()), port(()));
+    std::fs::write(
+        dir.join("greenroom.toml"),
+        format!(
+            "bind = \"127.0.0.1:{a}\"\ndatabase_url = \"sqlite://cfg.db\"\ndemo_roster = false\n"
+        ),
+    )
+    .unwrap();
+    let from_file = serve_with(&dir, &["--config", "greenroom.toml"], &[]).unwrap();
+    assert_eq!(from_file, format!("127.0.0.1:{a}"));
+    assert!(dir.join("cfg.db").exists(), "the file's database was used");
+    let bind_b = format!("127.0.0.1:{b}");
+    let from_env = serve_with(
+        &dir,
+        &["--config", "greenroom.toml"],
+        &[("GREENROOM_BIND", &bind_b)],
+    )
+    .unwrap();
+    assert_eq!(from_env, bind_b);
+    let bind_c = format!("127.0.0.1:{c}");
+    let from_flag = serve_with(
+        &dir,
+        &["--config", "greenroom.toml", "--bind", &bind_c],
+        &[("GREENROOM_BIND", &bind_b)],
+    )
+    .unwrap();
+    assert_eq!(from_flag, bind_c);
+    // Mistakes are named.
+    std::fs::write(dir.join("bad.toml"), "bnid = \"127.0.0.1:1\"\n").unwrap();
+    let err = serve_with(&dir, &["--config", "bad.toml"], &[]).unwrap_err();
+    assert!(
+        err.contains("unknown field") && err.contains("bnid"),
+        "{err}"
+    );
+    let err = serve_with(&dir, &["--config", "missing.toml"], &[]).unwrap_err();
+    assert!(err.contains("--config: cannot read"), "{err}");
+    let err = serve_with(
+        &dir,
+        &[
+            "--email-from",
+            "not a mailbox",
+            "--database-url",
+            "sqlite://cfg.db",
+        ],
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.contains("--email-from"), "{err}");
+    let err = serve_with(
+        &dir,
+        &[
+            "--cors-origin",
+            "https://app.example/path",
+            "--database-url",
+            "sqlite://cfg.db",
+        ],
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.contains("--cors-origin"), "{err}");
+    let err = serve_with(
+        &dir,
+        &[
+            "--smtp-url",
+            "ftp://mail",
+            "--database-url",
+            "sqlite://cfg.db",
+        ],
+        &[],
+    )
+    .unwrap_err();
+    assert!(err.contains("--smtp-url"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
