@@ -78,14 +78,43 @@ pub fn create(
     Ok((id, token))
 }
 
-/// The staff member a presented token belongs to. The lookup is by the token's hash, so
-/// the time it takes says nothing about how close a guess was.
+/// Equal, in a time that depends only on the length.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The staff member a presented token belongs to. The token is looked up by its SHA-256
+/// hash (so a lookup's time says nothing about how close a guess was), and the stored
+/// hash is compared again in constant time.
 pub fn authenticate(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Staff>> {
-    let found: Option<(String, String)> = staff_tokens::table
-        .filter(staff_tokens::token_hash.eq(hash(token.trim())))
+    let presented = hash(token.trim());
+    let found: Option<(String, String, String)> = staff_tokens::table
+        .filter(staff_tokens::token_hash.eq(&presented))
         .filter(staff_tokens::revoked_at.is_null())
-        .select((staff_tokens::id, staff_tokens::role))
+        .select((
+            staff_tokens::id,
+            staff_tokens::role,
+            staff_tokens::token_hash,
+        ))
         .first(conn)
         .optional()?;
-    Ok(found.and_then(|(token_id, role)| Role::parse(&role).map(|role| Staff { token_id, role })))
+    Ok(found
+        .filter(|(_, _, stored)| constant_time_eq(stored.as_bytes(), presented.as_bytes()))
+        .and_then(|(token_id, role, _)| Role::parse(&role).map(|role| Staff { token_id, role })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_and_comparison() {
+        assert_eq!(hash("abc").len(), 64);
+        assert_ne!(hash("abc"), hash("abd"));
+        assert!(constant_time_eq(b"same", b"same"));
+        assert!(!constant_time_eq(b"same", b"samf"));
+        assert!(!constant_time_eq(b"same", b"sam"));
+        let t = generate();
+        assert!(t.starts_with("grs_") && t.len() == 68);
+    }
 }

@@ -7,4 +7,6 @@ pub mod money;
 pub mod order;
 pub mod policy;
 pub mod producer;
+#[cfg(test)]
+mod properties;
 pub mod reservation_number;
