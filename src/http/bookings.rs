@@ -237,6 +237,18 @@ fn actor_of(staff: Option<crate::db::tokens::Staff>) -> Actor {
     staff.map(Actor::Staff).unwrap_or(Actor::Customer)
 }
 
+/// The contact's e-mail, which a customer must give and staff acting on their behalf
+/// may leave out.
+fn contact_email(root: &Fields<'_>, errors: &mut Errors, actor: &Actor) -> Option<String> {
+    root.string(
+        "email",
+        errors,
+        !actor.is_staff(),
+        254,
+        "the contact e-mail address used when ordering",
+    )
+}
+
 /// `POST /api/v1/bookings/{reservation_number}/reschedule`: move to another date and time.
 pub async fn reschedule(
     req: HttpRequest,
@@ -248,14 +260,7 @@ pub async fn reschedule(
     let actor = actor_of(staff(&req, &state).await?);
     let mut errors = Errors::default();
     let root = Fields::root(&value, &mut errors);
-    // Staff act on a customer's behalf without the e-mail.
-    let email = root.string(
-        "email",
-        &mut errors,
-        !actor.is_staff(),
-        254,
-        "the contact e-mail address used when ordering",
-    );
+    let email = contact_email(&root, &mut errors, &actor);
     let start = root.string(
         "start",
         &mut errors,
@@ -332,13 +337,7 @@ pub async fn cancel(
     let actor = actor_of(staff(&req, &state).await?);
     let mut errors = Errors::default();
     let root = Fields::root(&value, &mut errors);
-    let email = root.string(
-        "email",
-        &mut errors,
-        !actor.is_staff(),
-        254,
-        "the contact e-mail address used when ordering",
-    );
+    let email = contact_email(&root, &mut errors, &actor);
     let reason = root.string("reason", &mut errors, false, 1000, "");
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));

@@ -21,6 +21,28 @@ use crate::error::ApiError;
 
 const MAX_RANGE_DAYS: i64 = 366;
 
+/// A whole number from 1 to `max` in the query, `default` when absent.
+fn query_number(
+    q: &HashMap<String, String>,
+    key: &str,
+    default: i64,
+    max: i64,
+    errors: &mut Errors,
+) -> i64 {
+    match q.get(key).map(|v| v.trim().parse::<i64>()) {
+        None => default,
+        Some(Ok(n)) if (1..=max).contains(&n) => n,
+        Some(_) => {
+            errors.add(
+                key,
+                "invalid_number",
+                format!("{key} must be a whole number from 1 to {max}"),
+            );
+            default
+        }
+    }
+}
+
 /// `from`/`to`: a date (read as UTC midnight) or an RFC 3339 instant.
 fn parse_bound(
     q: &HashMap<String, String>,
@@ -161,23 +183,8 @@ pub async fn bookings(
             );
         }
     }
-    let number = |key: &str, default: i64, max: i64, errors: &mut Errors| match q
-        .get(key)
-        .map(|v| v.trim().parse::<i64>())
-    {
-        None => default,
-        Some(Ok(n)) if (1..=max).contains(&n) => n,
-        Some(_) => {
-            errors.add(
-                key,
-                "invalid_number",
-                format!("{key} must be a whole number from 1 to {max}"),
-            );
-            default
-        }
-    };
-    let page = number("page", 1, 100_000, &mut errors);
-    let per_page = number("per_page", 50, 200, &mut errors);
+    let page = query_number(&q, "page", 1, 100_000, &mut errors);
+    let per_page = query_number(&q, "per_page", 50, 200, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
@@ -239,17 +246,11 @@ pub async fn outbox(
             ));
         }
     }
-    let limit = match q.get("limit").map(|l| l.trim().parse::<i64>()) {
-        None => 100,
-        Some(Ok(n)) if (1..=1000).contains(&n) => n,
-        Some(_) => {
-            return Err(ApiError::field(
-                "limit",
-                "invalid_number",
-                "limit must be a whole number from 1 to 1000",
-            ))
-        }
-    };
+    let mut errors = Errors::default();
+    let limit = query_number(&q, "limit", 100, 1000, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.0));
+    }
     let (counts, rows) = state
         .db(move |conn| {
             let counts: Vec<(String, i64)> = outbox::table
