@@ -226,16 +226,51 @@ impl WriteGate {
 }
 
 /// Bring the schema up to date. Returns the versions applied.
+/// Bring the schema up to date. Several instances may start at once: on PostgreSQL they
+/// take turns on an advisory lock, on SQLite on the database's write lock, so each
+/// migration runs once.
 pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
-    let applied = match conn {
-        DbConnection::Postgresql(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
-        DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    /// Any constant that no other program uses as its advisory lock key.
+    const MIGRATION_LOCK: i64 = 0x6772_6565_6e72_6f6f; // "greenroo"
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("the database migration failed: {e}");
+    let names = |v: Vec<diesel::migration::MigrationVersion<'_>>| {
+        v.iter().map(|m| m.to_string()).collect::<Vec<_>>()
     };
-    applied.map_err(|e| anyhow::anyhow!("the database migration failed: {e}"))
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .execute(c)
+                .map_err(|e| fail(&e))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(names)
+                .map_err(|e| fail(&e));
+            let unlocked =
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                    .execute(c);
+            let applied = applied?;
+            unlocked.map_err(|e| fail(&e))?;
+            Ok(applied)
+        }
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                .map_err(|e| fail(&e))?;
+            match c.run_pending_migrations(SQLITE_MIGRATIONS).map(names) {
+                Ok(applied) => {
+                    <SqliteConnection as Connection>::TransactionManager::commit_transaction(c)
+                        .map_err(|e| fail(&e))?;
+                    Ok(applied)
+                }
+                Err(e) => {
+                    let _ =
+                        <SqliteConnection as Connection>::TransactionManager::rollback_transaction(
+                            c,
+                        );
+                    Err(fail(&e))
+                }
+            }
+        }
+    }
 }
 
 /// A transaction that takes the write lock at its start on SQLite (`BEGIN IMMEDIATE`), so

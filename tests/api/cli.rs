@@ -340,3 +340,35 @@ fn flags_beat_environment_beat_the_config_file() {
     assert!(err.contains("--smtp-url"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Instances that start together on a new database migrate it once, without failing.
+#[test]
+fn instances_starting_together_migrate_once() {
+    let (_db, url) = crate::helpers::TestDb::create();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            greenroom()
+                .args(["migrate", "--database-url", &url])
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let applied = outputs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stdout).contains("applied"))
+        .count();
+    assert_eq!(applied, 1, "exactly one process applies the migrations");
+}
