@@ -32,6 +32,144 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/producers/{id}/time-off/{time_off_id}"),
 ];
 
+/// The stable problem codes: (code, status, meaning).
+pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
+    (
+        "validation_failed",
+        422,
+        "Several fields need fixing; see errors",
+    ),
+    ("required", 422, "A field is missing or empty"),
+    ("invalid_type", 422, "A field has the wrong JSON type"),
+    (
+        "invalid_format",
+        422,
+        "A field's text is not in the expected form",
+    ),
+    ("too_long", 422, "A field is longer than allowed"),
+    ("unknown_package", 422, "No package has this id"),
+    ("invalid_time_zone", 422, "Not an IANA time zone name"),
+    (
+        "invalid_duration",
+        422,
+        "duration_minutes is not a multiple of 15 from 15 to 720",
+    ),
+    (
+        "nonexistent_local_time",
+        422,
+        "The zone skips this local time (spring forward)",
+    ),
+    (
+        "ambiguous_local_time",
+        422,
+        "The zone shows this local time twice (fall back): add an offset",
+    ),
+    ("start_in_past", 422, "The start is in the past"),
+    (
+        "lead_time",
+        422,
+        "The start is less than the package's lead time away",
+    ),
+    (
+        "meeting_not_scheduled",
+        422,
+        "The package needs the meeting scheduled on the customer's site first",
+    ),
+    ("invalid_language", 422, "Not a BCP 47 language tag"),
+    ("unsupported_locale", 422, "E-mails are written in en or fr"),
+    (
+        "unknown_extension",
+        422,
+        "The package cannot be ordered with this extension",
+    ),
+    (
+        "automatic_extension",
+        422,
+        "This extension is added from the duration",
+    ),
+    ("duplicate_extension", 422, "An extension is listed twice"),
+    ("invalid_quantity", 422, "A quantity is not from 1 to 20"),
+    (
+        "idempotency_key_reused",
+        422,
+        "The Idempotency-Key came before with another body",
+    ),
+    (
+        "invalid_idempotency_key",
+        422,
+        "The Idempotency-Key header is empty or too long",
+    ),
+    (
+        "not_changeable",
+        422,
+        "Only the date and time of a booking can change",
+    ),
+    ("invalid_weekday", 422, "Not a day of the week"),
+    (
+        "invalid_working_hours",
+        422,
+        "A span of working hours is empty",
+    ),
+    ("invalid_centre", 422, "Not meeting, training or event"),
+    (
+        "invalid_range",
+        422,
+        "A range's end is not after its start, or it is too long",
+    ),
+    ("invalid_status", 422, "Not one of the statuses listed"),
+    ("invalid_number", 422, "A query number is out of range"),
+    ("malformed_json", 400, "The body is not JSON"),
+    ("bad_request", 400, "The request cannot be read"),
+    ("unauthorized", 401, "No staff token, or an unknown one"),
+    ("forbidden", 403, "The staff token's role may not do this"),
+    (
+        "booking_not_found",
+        404,
+        "No booking matches this reservation number and e-mail",
+    ),
+    ("not_found", 404, "No such resource"),
+    (
+        "method_not_allowed",
+        405,
+        "The path exists but not with this method; see Allow",
+    ),
+    (
+        "no_producer_available",
+        409,
+        "Nobody is free then; see alternatives",
+    ),
+    ("booking_cancelled", 409, "The booking is cancelled"),
+    (
+        "producer_has_bookings",
+        409,
+        "The producer still has bookings to run",
+    ),
+    (
+        "time_off_conflicts_with_bookings",
+        409,
+        "The time off covers bookings",
+    ),
+    (
+        "busy_try_again",
+        409,
+        "Too many simultaneous changes; send the same request again",
+    ),
+    ("payload_too_large", 413, "The body is larger than 64 KiB"),
+    ("unsupported_media_type", 415, "Send JSON"),
+    (
+        "too_many_requests",
+        429,
+        "Too many failed attempts from this address; see Retry-After",
+    ),
+    ("internal_error", 500, "A failure on the service's side"),
+    ("service_unavailable", 503, "The database cannot be reached"),
+    (
+        "database_unreachable",
+        503,
+        "Readiness: the database cannot be reached",
+    ),
+];
+
 fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -163,7 +301,8 @@ fn schemas() -> Value {
             "description": "RFC 9457 problem details. `code` is stable; `errors` lists field problems.",
             "required": ["type", "title", "status", "detail", "code"],
             "properties": {
-                "type": string(), "title": string(), "status": {"type": "integer"}, "detail": string(), "code": string(),
+                "type": string(), "title": string(), "status": {"type": "integer"}, "detail": string(),
+                "code": {"type": "string", "description": PROBLEM_CODES.iter().map(|(c, s, m)| format!("`{c}` ({s}): {m}")).collect::<Vec<_>>().join("; ")},
                 "errors": array(r("FieldError")), "request_id": string(),
                 "alternatives": {"type": "array", "items": r("Slot"), "description": "With no_producer_available: start times that are bookable now"},
                 "retry_after": {"type": "integer"}
@@ -383,6 +522,7 @@ pub fn document() -> Value {
             "description": "Book a human producer to run an online meeting, training session or event. Every refusal is an RFC 9457 problem document with a stable code."
         },
         "servers": [{"url": "/"}],
+        "x-problem-codes": PROBLEM_CODES.iter().map(|(c, s, m)| json!({"code": c, "status": s, "meaning": m})).collect::<Vec<_>>(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "A staff token from `greenroom staff-token create`"}},
             "schemas": all_schemas
