@@ -311,6 +311,23 @@ impl TestApp {
         self.post("/api/v1/bookings", body).await
     }
 
+    /// The outbox's counts once `sent` reaches `n` (outcomes are recorded a batch at a
+    /// time, just after the sends), or as they are when the time runs out.
+    pub async fn outbox_counts_when_sent(&self, n: u64) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let counts = self
+                .get_as(&self.admin, "/api/v1/outbox?limit=1")
+                .await
+                .body["counts"]
+                .clone();
+            if counts["sent"].as_u64() >= Some(n) || std::time::Instant::now() > deadline {
+                return counts;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Add a producer through the staff API; returns its id.
     pub async fn add_producer(&self, body: Value) -> String {
         let r = self.post_as(&self.admin, "/api/v1/producers", &body).await;

@@ -98,6 +98,7 @@ async fn two_instances_share_one_database_without_double_booking_or_double_sendi
         *ids.entry(m.header("Message-ID")).or_default() += 1;
     }
     assert!(ids.values().all(|n| *n == 1));
-    let outbox = a.get_as(&a.admin, "/api/v1/outbox").await;
-    assert_eq!(outbox.body["counts"]["sent"], expected as u64);
+    let counts = a.outbox_counts_when_sent(expected as u64).await;
+    assert_eq!(counts["sent"], expected as u64, "{counts}");
+    assert_eq!(counts["pending"], 0, "{counts}");
 }

@@ -342,7 +342,7 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly_with_json_logs_an
     }));
     let pid = served.child.id();
     let killer = actix_web::rt::spawn(async move {
-        actix_web::rt::time::sleep(Duration::from_millis(15)).await;
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status()
