@@ -249,13 +249,13 @@ fn apply_config_file(
     Ok(())
 }
 
-/// Parse the command line (with its environment and config file) and run it.
-pub fn main_with_args() -> anyhow::Result<(Cli, Option<clap::ArgMatches>)> {
+/// Parse the command line. `greenroom` alone means `greenroom serve`. Also returns the
+/// serve command's matches, which tell flags and environment apart from defaults (the
+/// config file sits between them). Exits with clap's message on a usage error.
+pub fn parse() -> (Cli, Option<clap::ArgMatches>) {
     use clap::{CommandFactory, FromArgMatches};
     let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches)
-        .map_err(|e| e.exit())
-        .unwrap_or_else(|never| never);
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let serve_matches = match matches.subcommand() {
         Some(("serve", m)) => Some(m.clone()),
         _ => None,
@@ -263,20 +263,17 @@ pub fn main_with_args() -> anyhow::Result<(Cli, Option<clap::ArgMatches>)> {
     if cli.command.is_none() {
         let (args, m) = ServeArgs::parse_from_env_with_matches();
         cli.command = Some(Command::Serve(args));
-        return Ok((cli, Some(m)));
+        return (cli, Some(m));
     }
-    Ok((cli, serve_matches))
+    (cli, serve_matches)
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    run_with(cli, None)
-}
-
-pub fn run_with(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<()> {
-    match cli
-        .command
-        .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from_env()))
-    {
+/// Run a parsed command line (see `parse`).
+pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<()> {
+    let Some(command) = cli.command else {
+        anyhow::bail!("no command given; use `greenroom serve`, or `greenroom --help`");
+    };
+    match command {
         Command::Serve(mut args) => {
             apply_config_file(&mut args, serve_matches.as_ref())?;
             let settings = Settings {
@@ -357,11 +354,6 @@ pub fn run_with(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Re
 }
 
 impl ServeArgs {
-    /// `greenroom` with no command serves, reading flags' environment variables.
-    fn parse_from_env() -> ServeArgs {
-        Self::parse_from_env_with_matches().0
-    }
-
     /// As `greenroom serve` with no flags: environment variables and defaults, with the
     /// matches that tell which is which (for the config file's place between them).
     fn parse_from_env_with_matches() -> (ServeArgs, clap::ArgMatches) {

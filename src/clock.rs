@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 #[derive(Clone, Debug, Default)]
 pub struct Clock(Option<Arc<Mutex<DateTime<Utc>>>>);
@@ -12,7 +12,7 @@ impl Clock {
         Clock(None)
     }
 
-    /// A clock that stands still at `at` until set or advanced.
+    /// A clock that stands still at `at` until set.
     pub fn manual(at: DateTime<Utc>) -> Clock {
         Clock(Some(Arc::new(Mutex::new(at))))
     }
@@ -28,13 +28,6 @@ impl Clock {
     pub fn set(&self, at: DateTime<Utc>) {
         if let Some(t) = &self.0 {
             *t.lock().unwrap_or_else(|e| e.into_inner()) = at;
-        }
-    }
-
-    pub fn advance(&self, by: Duration) {
-        if let Some(t) = &self.0 {
-            let mut g = t.lock().unwrap_or_else(|e| e.into_inner());
-            *g += by;
         }
     }
 }
