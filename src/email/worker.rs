@@ -187,15 +187,18 @@ impl Worker {
             };
             let took = batch.len();
             let mut outcomes = Vec::with_capacity(took);
+            let mut unsent = Vec::new();
             for row in batch {
-                // A stop lets the current send finish; the rest stay leased for a short
-                // while and are taken again after a restart.
+                // A stop lets the current send finish; the rest go back to the queue at
+                // once, for another instance (or this one, restarted) to take.
                 if self.handle.stopped() {
-                    break;
+                    unsent.push(row.id);
+                } else {
+                    outcomes.push(self.deliver(row));
                 }
-                outcomes.push(self.deliver(row));
             }
             self.record(&outcomes);
+            self.release(&unsent);
             if took == 0 {
                 self.handle.sleep(self.retry.poll);
             }
@@ -243,6 +246,22 @@ impl Worker {
             error,
             next_attempt_at: to_db(next),
             sent_at,
+        }
+    }
+
+    /// Give back messages this worker took but will not send.
+    fn release(&self, ids: &[String]) {
+        if ids.is_empty() {
+            return;
+        }
+        let result = self.gate.run(&self.pool, |conn| -> anyhow::Result<usize> {
+            Ok(diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+                .set(outbox::locked_until.eq(None::<chrono::NaiveDateTime>))
+                .execute(conn)?)
+        });
+        if let Err(e) = result {
+            // Their leases expire on their own: delayed, not lost.
+            tracing::warn!(error = %e, "cannot release unsent messages");
         }
     }
 
