@@ -51,6 +51,8 @@ pub struct BookingRow {
     pub cancellation: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When the contact's personal data was erased (privacy request or retention).
+    pub erased_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -72,11 +74,31 @@ pub struct EventRow {
     pub detail: Option<String>,
 }
 
-/// Who acts: the customer, or a member of staff by token id.
+/// Limits the operator sets on what customers may book.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How far ahead a start may be booked.
+    pub horizon_days: i64,
+    /// Orders a contact e-mail may place in 24 hours (0: no limit); staff are exempt.
+    pub orders_per_email_per_day: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            horizon_days: 730,
+            orders_per_email_per_day: 10,
+        }
+    }
+}
+
+/// Who acts: the customer, a member of staff by token id, or the service itself (a
+/// scheduled job, by name).
 #[derive(Debug, Clone)]
 pub enum Actor {
     Customer,
     Staff(crate::db::tokens::Staff),
+    Service(&'static str),
 }
 
 impl Actor {
@@ -84,6 +106,7 @@ impl Actor {
         match self {
             Actor::Customer => "customer".into(),
             Actor::Staff(s) => s.actor(),
+            Actor::Service(job) => format!("service:{job}"),
         }
     }
 
@@ -214,12 +237,15 @@ pub fn find_alternatives(
     now: DateTime<Utc>,
     staff_override: bool,
     set_aside: Option<&str>,
+    limits: &Limits,
 ) -> Result<Vec<Interval>, ApiError> {
     let earliest = earliest_bookable(slot, now, staff_override);
+    let latest = crate::domain::order::latest_bookable(now, limits.horizon_days);
     let from = slot.start.max(earliest);
     let mut found = vec![];
     for days in [2, 14, ALTERNATIVES_HORIZON_DAYS] {
-        let horizon = from + Duration::days(days);
+        // Bookable means before the booking horizon too.
+        let horizon = (from + Duration::days(days)).min(latest + Duration::minutes(1));
         let range = Interval::new(from - Duration::days(1), horizon + Duration::days(1));
         let roster = producers::load_roster(conn, range, None, set_aside)?;
         found = scheduling::alternatives(
@@ -309,10 +335,12 @@ pub fn place_order(
     idem: Option<&Idempotency>,
     mail: &MailConfig,
     now: DateTime<Utc>,
+    limits: &Limits,
 ) -> Result<Ordered, ApiError> {
     let slot = &order.slot;
     let staff_override = slot.override_lead_time && actor.is_staff();
-    check_lead_time(slot, now, staff_override).map_err(|e| ApiError::Validation(vec![e]))?;
+    check_lead_time(slot, now, staff_override, limits.horizon_days)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let window = producer_window(slot.start, slot.duration_minutes);
     let cat = Catalogue::get();
     let charges = charges(slot.package, slot.duration_minutes, &order.extensions);
@@ -323,6 +351,14 @@ pub fn place_order(
             if let Some((status, body)) = replay(conn, &i.key, &i.request_hash)? {
                 return Ok(Attempt::Replay { status, body });
             }
+        }
+        if !actor.is_staff() && limits.orders_per_email_per_day > 0 {
+            orders_per_email(
+                conn,
+                &order.contact.email,
+                limits.orders_per_email_per_day,
+                now,
+            )?;
         }
         let Roster { people, engine } = roster_for(conn, slot, None)?;
         let Some(choice) = scheduling::choose(&engine, &need_of(slot)) else {
@@ -356,6 +392,7 @@ pub fn place_order(
             cancellation: None,
             created_at: to_db(now),
             updated_at: to_db(now),
+            erased_at: None,
         };
         diesel::insert_into(bookings::table)
             .values(&row)
@@ -391,6 +428,7 @@ pub fn place_order(
                     idempotency_keys::response_status.eq(201),
                     idempotency_keys::response_body.eq(body.to_string()),
                     idempotency_keys::created_at.eq(to_db(now)),
+                    idempotency_keys::booking_id.eq(Some(&row.id)),
                 ))
                 .execute(conn)?;
         }
@@ -412,9 +450,42 @@ pub fn place_order(
             body: serde_json::from_str(&body).map_err(anyhow::Error::from)?,
         }),
         Attempt::NoProducer => {
-            let alternatives = find_alternatives(conn, slot, now, staff_override, None)?;
+            let alternatives = find_alternatives(conn, slot, now, staff_override, None, limits)?;
             Err(no_producer(slot, &alternatives))
         }
+    }
+}
+
+/// Refuse a contact e-mail that placed `limit` orders in the last 24 hours. Counted from
+/// the bookings themselves, so it holds across restarts and instances; on PostgreSQL a
+/// lock on the address (for this transaction) keeps two orders from counting at once,
+/// on SQLite the write lock does.
+fn orders_per_email(
+    conn: &mut DbConnection,
+    email: &str,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let norm = email.trim().to_lowercase();
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(&norm)
+            .execute(pg)?;
+    }
+    let day = Duration::hours(24);
+    let recent: Vec<NaiveDateTime> = bookings::table
+        .filter(bookings::contact_email_norm.eq(&norm))
+        .filter(bookings::created_at.gt(to_db(now - day)))
+        .select(bookings::created_at)
+        .order(bookings::created_at.desc())
+        .limit(i64::from(limit))
+        .load(conn)?;
+    match recent.last() {
+        Some(oldest) if recent.len() >= limit as usize => Err(ApiError::TooManyRequests {
+            limit: crate::error::Limit::OrdersPerEmail(limit),
+            retry_after_secs: (from_db(*oldest) + day - now).num_seconds().max(1) as u64,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -496,7 +567,7 @@ fn find_for_change(
 ) -> Result<BookingRow, ApiError> {
     let row = match (actor, email) {
         (_, Some(email)) => find_for_contact(conn, number, email)?,
-        (Actor::Staff(_), None) => find_by_number(conn, number)?,
+        (Actor::Staff(_) | Actor::Service(_), None) => find_by_number(conn, number)?,
         (Actor::Customer, None) => None,
     };
     row.ok_or_else(ApiError::booking_not_found)
@@ -571,6 +642,26 @@ fn record(
     Ok(event)
 }
 
+/// A line of history that changes neither time nor producer.
+pub fn record_event(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    kind: &str,
+    detail: Option<Value>,
+) -> Result<(), ApiError> {
+    let change = Change {
+        kind,
+        old: None,
+        new: None,
+        old_producer: None,
+        new_producer: None,
+        detail,
+    };
+    record(conn, booking_id, now, actor, change).map(|_| ())
+}
+
 /// What a customer or scheduler asks when moving a booking.
 pub struct RescheduleRequest {
     pub number: ReservationNumber,
@@ -599,6 +690,7 @@ pub fn reschedule(
     actor: &Actor,
     mail: &MailConfig,
     now: DateTime<Utc>,
+    limits: &Limits,
 ) -> Result<Rescheduled, ApiError> {
     let staff_override = req.override_lead_time && actor.is_staff();
     let outcome = with_retries(conn, |conn| {
@@ -620,7 +712,8 @@ pub fn reschedule(
             language: row.language.clone(),
             override_lead_time: staff_override,
         };
-        check_lead_time(&slot, now, staff_override).map_err(|e| ApiError::Validation(vec![e]))?;
+        check_lead_time(&slot, now, staff_override, limits.horizon_days)
+            .map_err(|e| ApiError::Validation(vec![e]))?;
         let window = producer_window(slot.start, slot.duration_minutes);
         let Roster { people, engine } = roster_for(conn, &slot, Some(&row.id))?;
         let need = need_of(&slot);
@@ -722,7 +815,7 @@ pub fn reschedule(
         Move::Moved(done) => Ok(*done),
         Move::NoProducer(slot, booking_id) => {
             let alternatives =
-                find_alternatives(conn, &slot, now, staff_override, Some(&booking_id))?;
+                find_alternatives(conn, &slot, now, staff_override, Some(&booking_id), limits)?;
             Err(no_producer(&slot, &alternatives))
         }
     }

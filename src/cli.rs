@@ -67,6 +67,19 @@ pub enum Command {
     /// Manage staff tokens.
     #[command(subcommand)]
     StaffToken(StaffTokenCommand),
+    /// Erase a contact's personal data from every booking, message and stored answer
+    /// (the bookings stay, for the schedule). Prints how many bookings it touched.
+    Erase {
+        /// The contact e-mail address used when ordering.
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "DATABASE_URL", default_value = settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+        /// The folder where e-mails were written as .eml files (those about the
+        /// contact's bookings are deleted).
+        #[arg(long, env = "GREENROOM_OUTBOX_DIR", default_value = settings::DEFAULT_OUTBOX_DIR)]
+        outbox_dir: PathBuf,
+    },
     /// Drive a running Greenroom with a realistic mix of requests and report throughput,
     /// latency per operation, errors, and overlapping assignments found afterwards.
     Loadtest(LoadtestArgs),
@@ -146,6 +159,31 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// How far ahead a start may be booked, in days (default: two years).
+    #[arg(long, env = "GREENROOM_BOOKING_HORIZON_DAYS", default_value_t = 730, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub booking_horizon_days: i64,
+    /// Orders one client address may place an hour; 0 turns the limit off. Staff
+    /// tokens are exempt.
+    #[arg(
+        long,
+        env = "GREENROOM_ORDERS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub orders_per_address_per_hour: u32,
+    /// Orders one contact e-mail may place in 24 hours; 0 turns the limit off. Staff
+    /// tokens are exempt.
+    #[arg(long, env = "GREENROOM_ORDERS_PER_EMAIL_PER_DAY", default_value_t = 10)]
+    pub orders_per_email_per_day: u32,
+    /// Erase the contacts of bookings that ended more than this many months ago; 0
+    /// keeps them.
+    #[arg(long, env = "GREENROOM_RETENTION_MONTHS", default_value_t = 24)]
+    pub retention_months: u32,
+    /// How long a request body may take to arrive, in seconds (then 408).
+    #[arg(long, env = "GREENROOM_BODY_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub body_timeout_seconds: u64,
+    /// How long a request waits for a database connection, in milliseconds (then 503).
+    #[arg(long, env = "GREENROOM_DATABASE_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=60000))]
+    pub database_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +230,12 @@ struct ConfigFile {
     email_from: Option<String>,
     public_url: Option<String>,
     cors_origins: Option<Vec<String>>,
+    booking_horizon_days: Option<i64>,
+    orders_per_address_per_hour: Option<u32>,
+    orders_per_email_per_day: Option<u32>,
+    retention_months: Option<u32>,
+    body_timeout_seconds: Option<u64>,
+    database_timeout_ms: Option<u64>,
 }
 
 fn apply_config_file(
@@ -228,6 +272,12 @@ fn apply_config_file(
     take!(outbox_dir);
     take!(email_from);
     take!(cors_origins);
+    take!(booking_horizon_days);
+    take!(orders_per_address_per_hour);
+    take!(orders_per_email_per_day);
+    take!(retention_months);
+    take!(body_timeout_seconds);
+    take!(database_timeout_ms);
     if let Some(v) = file.smtp_url.filter(|_| unset("smtp_url")) {
         args.smtp_url = Some(v);
     }
@@ -287,6 +337,14 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
                 email_from: args.email_from,
                 public_url: args.public_url,
                 cors_origins: args.cors_origins,
+                limits: crate::booking::Limits {
+                    horizon_days: args.booking_horizon_days,
+                    orders_per_email_per_day: args.orders_per_email_per_day,
+                },
+                orders_per_address_per_hour: args.orders_per_address_per_hour,
+                retention_months: args.retention_months,
+                body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds),
+                db_checkout_timeout: std::time::Duration::from_millis(args.database_timeout_ms),
                 clock: Clock::system(),
                 ..Settings::default()
             };
@@ -306,6 +364,32 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
             } else {
                 println!("{}: applied {}", url.redacted(), applied.join(", "));
             }
+            Ok(())
+        }
+        Command::Erase {
+            email,
+            database_url,
+            outbox_dir,
+        } => {
+            if !crate::domain::input::valid_email(email.trim()) {
+                anyhow::bail!(
+                    "--email: '{email}' is not an e-mail address such as ana@example.com"
+                );
+            }
+            let pool = open(&database_url)?;
+            let erased = crate::privacy::erase_contact(
+                &mut *pool.get()?,
+                &email,
+                &crate::booking::Actor::Service("erase-command"),
+                chrono::Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("erasure failed: {e}"))?;
+            crate::privacy::delete_files(&outbox_dir, &erased.files);
+            println!(
+                "Erased the personal data of {} in {} booking(s).",
+                email.trim(),
+                erased.bookings
+            );
             Ok(())
         }
         Command::Loadtest(args) => {

@@ -9,6 +9,17 @@ use serde_json::{json, Value};
 
 use crate::domain::input::FieldError;
 
+/// Which limit a client went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Failed attempts to reach a booking, per address a minute.
+    FailedAttempts,
+    /// Orders per address an hour (the limit).
+    OrdersPerAddress(u32),
+    /// Orders per contact e-mail a day (the limit).
+    OrdersPerEmail(u32),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// One or more fields are missing or wrong (422).
@@ -28,12 +39,12 @@ pub enum ApiError {
         title: &'static str,
         detail: String,
     },
-    #[error("too many failed attempts")]
-    TooManyRequests { retry_after_secs: u64 },
+    #[error("over a limit: {limit:?}")]
+    TooManyRequests { limit: Limit, retry_after_secs: u64 },
     #[error("the database is unavailable: {0}")]
     Unavailable(anyhow::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 impl ApiError {
@@ -91,6 +102,17 @@ impl ApiError {
         )
     }
 
+    /// The same 404 for an unknown number and a wrong e-mail.
+    pub fn is_booking_not_found(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Refused {
+                code: "booking_not_found",
+                ..
+            }
+        )
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -126,16 +148,23 @@ impl ApiError {
                 json!({"alternatives": alternatives, "errors": []}),
             ),
             ApiError::Refused { code, title, detail, .. } => (code.to_string(), title, detail.clone(), json!({"errors": []})),
-            ApiError::TooManyRequests { retry_after_secs } => (
-                "too_many_requests".into(),
-                "Too many failed attempts",
-                format!("too many failed attempts from this address; try again in {retry_after_secs} seconds"),
-                json!({"errors": [], "retry_after": retry_after_secs}),
-            ),
+            ApiError::TooManyRequests { limit, retry_after_secs } => {
+                let (code, title, what) = match limit {
+                    Limit::FailedAttempts => ("too_many_requests", "Too many failed attempts", "too many failed attempts from this address".to_string()),
+                    Limit::OrdersPerAddress(n) => ("too_many_orders", "Too many orders", format!("this address has placed {n} orders in the last hour, the most allowed")),
+                    Limit::OrdersPerEmail(n) => ("too_many_orders", "Too many orders", format!("this contact e-mail has placed {n} orders in the last 24 hours, the most allowed; for more, ask your production coordinator")),
+                };
+                (
+                    code.into(),
+                    title,
+                    format!("{what}; try again in {retry_after_secs} seconds"),
+                    json!({"errors": [], "retry_after": retry_after_secs}),
+                )
+            }
             ApiError::Unavailable(_) => (
                 "service_unavailable".into(),
                 "Service unavailable",
-                "the service cannot reach its database just now; try again shortly".into(),
+                "the service cannot use its database just now; nothing was changed, try again shortly".into(),
                 json!({"errors": []}),
             ),
             ApiError::Internal(_) => (
@@ -174,7 +203,10 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let ApiError::Unavailable(_) = self {
@@ -186,12 +218,32 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
-        ApiError::Internal(e.into())
+        // A conflict worth retrying stays internal, for the retry loop to see.
+        if crate::db::is_unavailable(&e) && !crate::db::is_transient(&e) {
+            ApiError::Unavailable(e.into())
+        } else {
+            ApiError::Internal(e.into())
+        }
     }
 }
 
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(e: diesel::r2d2::PoolError) -> ApiError {
+impl From<anyhow::Error> for ApiError {
+    /// A database failure wrapped on its way up is still the database's: 503 when it is
+    /// unavailable, whatever carried it.
+    fn from(e: anyhow::Error) -> ApiError {
+        let unavailable = e.downcast_ref::<crate::db::Unavailable>().is_some()
+            || e.downcast_ref::<diesel::result::Error>()
+                .is_some_and(|d| crate::db::is_unavailable(d) && !crate::db::is_transient(d));
+        if unavailable {
+            ApiError::Unavailable(e)
+        } else {
+            ApiError::Internal(e)
+        }
+    }
+}
+
+impl From<crate::db::Unavailable> for ApiError {
+    fn from(e: crate::db::Unavailable) -> ApiError {
         ApiError::Unavailable(e.into())
     }
 }

@@ -1,4 +1,5 @@
 //! Greenroom: book a human producer to run an online meeting, training session or event.
+#![recursion_limit = "256"]
 
 pub mod booking;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 pub mod loadtest;
+pub mod privacy;
 pub mod scheduling;
 pub mod settings;
 pub mod web;
@@ -17,8 +19,6 @@ pub mod web;
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::ErrorHandlers;
-use actix_web::{App, HttpServer};
 use anyhow::Context;
 
 use crate::db::DbUrl;
@@ -47,10 +47,12 @@ impl Application {
         let pool_size = settings
             .pool_size
             .unwrap_or(if url.is_postgres() { 16 } else { 8 });
-        let (pool, queries) = db::connect_counted(&url, pool_size)?;
-        let gate = db::WriteGate::open(&url, &queries)?;
+        let database = db::Database::open(&url, pool_size, settings.db_checkout_timeout)?;
         {
-            let mut conn = pool.get().context("cannot take a database connection")?;
+            let mut conn = database
+                .pool
+                .get()
+                .context("cannot take a database connection")?;
             let applied = db::migrate(&mut conn)?;
             if !applied.is_empty() {
                 tracing::info!(migrations = ?applied, "database migrated");
@@ -84,14 +86,18 @@ impl Application {
         let outbox = email::worker::OutboxHandle::default();
         let metrics = std::sync::Arc::new(http::metrics::Metrics::default());
         let worker = email::worker::Worker {
-            pool: pool.clone(),
+            db: database.clone(),
             transport: std::sync::Arc::new(transport),
             templates: std::sync::Arc::new(templates),
             mail: mail.clone(),
             retry: settings.retry.clone(),
             handle: outbox.clone(),
-            gate: gate.clone(),
             metrics: metrics.clone(),
+            retention: (settings.retention_months > 0).then(|| email::worker::Retention {
+                months: settings.retention_months,
+                clock: settings.clock.clone(),
+                outbox_dir: settings.outbox_dir.clone(),
+            }),
         };
         let worker = if settings.outbox_worker {
             worker.spawn()
@@ -99,32 +105,30 @@ impl Application {
             std::thread::spawn(|| ())
         };
         let state = AppState {
-            pool,
+            db: database,
             clock: settings.clock.clone(),
-            throttle: std::sync::Arc::new(http::throttle::Throttle::new(
+            throttle: std::sync::Arc::new(http::throttle::Limiter::new(
                 settings.failed_attempts_per_minute,
                 std::time::Duration::from_secs(60),
+            )),
+            order_limiter: std::sync::Arc::new(http::throttle::Limiter::new(
+                settings.orders_per_address_per_hour as usize,
+                std::time::Duration::from_secs(3600),
             )),
             trust_forwarded: settings.trust_forwarded,
             mail,
             outbox,
-            queries,
-            gate: gate.clone(),
             metrics: metrics.clone(),
             cors_origins: std::sync::Arc::new(settings.cors_origins.clone()),
+            limits: settings.limits.clone(),
+            outbox_dir: settings.outbox_dir.clone(),
         };
-        let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(actix_web::web::Data::new(app_state.clone()))
-                .wrap(ErrorHandlers::new().default_handler(http::normalise_errors))
-                .wrap(actix_web::middleware::from_fn(http::middleware::around))
-                .configure(http::routes)
-        });
-        if let Some(w) = settings.workers {
-            server = server.workers(w);
-        }
-        let server = server.listen(listener)?.run();
+        let server = http::server::start(
+            listener,
+            settings.workers,
+            state.clone(),
+            http::BodyTimeout(settings.body_timeout),
+        )?;
         tracing::info!(address = %settings.bind, port, database = %url.redacted(), "greenroom listening");
         Ok(Application {
             port,

@@ -20,6 +20,16 @@ pub struct Settings {
     pub demo_roster: bool,
     /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).
     pub pool_size: Option<u32>,
+    /// The booking horizon and the orders a contact e-mail may place a day.
+    pub limits: crate::booking::Limits,
+    /// Erase the contacts of bookings ended more than this many months ago (0: never).
+    pub retention_months: u32,
+    /// Orders one client address may place an hour (0: no limit); staff are exempt.
+    pub orders_per_address_per_hour: u32,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
+    /// How long a request waits for a database connection before a 503.
+    pub db_checkout_timeout: std::time::Duration,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
     /// Failed lookups, reschedules and cancels allowed per client address a minute.
@@ -50,6 +60,11 @@ impl Default for Settings {
             smtp_url: None,
             demo_roster: true,
             pool_size: None,
+            limits: crate::booking::Limits::default(),
+            retention_months: 24,
+            orders_per_address_per_hour: 30,
+            body_timeout: std::time::Duration::from_secs(10),
+            db_checkout_timeout: std::time::Duration::from_secs(2),
             workers: None,
             failed_attempts_per_minute: 10,
             trust_forwarded: false,

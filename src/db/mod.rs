@@ -90,6 +90,42 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// Why the database cannot serve just now. Always a 503 with `Retry-After`, never a 500:
+/// the request was fine, the storage under it is not.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
+
+impl From<r2d2::PoolError> for Unavailable {
+    fn from(e: r2d2::PoolError) -> Unavailable {
+        Unavailable(format!("no database connection could be had in time: {e}"))
+    }
+}
+
+/// When a new connection last failed (milliseconds since the Unix epoch; 0: never), so
+/// that requests fail at once while the database is down instead of each waiting out
+/// the checkout timeout.
+#[derive(Debug, Default)]
+struct Health {
+    last_connect_failure_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Health {
+    fn connect_failed(&self) {
+        self.last_connect_failure_ms.store(
+            chrono::Utc::now().timestamp_millis(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    fn connect_failed_within(&self, window: Duration) -> bool {
+        let at = self
+            .last_connect_failure_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        at != 0 && chrono::Utc::now().timestamp_millis() - at < window.as_millis() as i64
+    }
+}
+
 /// An r2d2 manager that picks the backend from the URL and sets SQLite up for many
 /// readers and one writer at a time.
 #[derive(Debug, Clone)]
@@ -98,6 +134,7 @@ pub struct Manager {
     /// Statements run on this pool's connections (for metrics and for tests that
     /// check a request's database work does not grow with the data).
     queries: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    health: std::sync::Arc<Health>,
 }
 
 impl Manager {
@@ -109,13 +146,8 @@ impl Manager {
             }
         }
     }
-}
 
-impl ManageConnection for Manager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DbUrl::Postgres(u) => {
                 let mut c = PgConnection::establish(u).map_err(r2d2::Error::ConnectionError)?;
@@ -135,97 +167,272 @@ impl ManageConnection for Manager {
             }
         }
     }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.open().inspect_err(|_| self.health.connect_failed())
+    }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         conn.ping().map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A connection given back during a panic, or still inside a transaction, is
+        // dropped (which rolls the transaction back) rather than handed to the next user.
         std::thread::panicking() || conn.is_broken()
     }
 }
 
 pub type Pool = r2d2::Pool<Manager>;
-
-/// Connect, with a clear message when the database cannot be reached.
-pub fn connect(url: &DbUrl, max_size: u32) -> anyhow::Result<Pool> {
-    Ok(connect_counted(url, max_size)?.0)
-}
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Statements run on a pool's connections, counted as they start.
 pub type QueryCounter = std::sync::Arc<std::sync::atomic::AtomicU64>;
 
-/// Connect, also returning the pool's statement counter.
-pub fn connect_counted(url: &DbUrl, max_size: u32) -> anyhow::Result<(Pool, QueryCounter)> {
-    let queries = QueryCounter::default();
-    let manager = Manager {
-        url: url.clone(),
-        queries: queries.clone(),
-    };
-    // One direct attempt first: r2d2 would only report a timeout.
-    let first = manager
-        .connect()
-        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
-    drop(first);
-    let pool = r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(30))
-        .build(manager)
-        .with_context(|| format!("cannot open a pool of connections to {}", url.redacted()))?;
-    Ok((pool, queries))
+/// The SQLite file as opened, to notice when it is deleted, replaced or made read-only
+/// under the open connections (which would otherwise go on writing to a file nobody
+/// will ever read again).
+#[derive(Debug)]
+struct FileIdentity {
+    path: std::path::PathBuf,
+    dev: u64,
+    ino: u64,
 }
 
-/// Where writes run. On SQLite: one dedicated writer connection, taken in turn. SQLite
-/// admits a single writer anyway; queuing here instead of in SQLite's busy handler (which
-/// sleeps in steps of up to 100 ms) keeps waits short, keeps the pool free for readers,
-/// and keeps the writer's page cache warm (in WAL mode a connection's cache is dropped
-/// whenever another connection writes). `BEGIN IMMEDIATE` and the busy timeout still
-/// guard against other processes on the same file. On PostgreSQL writes run concurrently
-/// on pooled connections.
-#[derive(Clone, Default)]
-pub struct WriteGate(Option<std::sync::Arc<std::sync::Mutex<DbConnection>>>);
-
-impl WriteGate {
-    pub fn open(url: &DbUrl, queries: &QueryCounter) -> anyhow::Result<WriteGate> {
-        match url {
-            DbUrl::Postgres(_) => Ok(WriteGate(None)),
-            DbUrl::Sqlite(_) => {
-                let manager = Manager {
-                    url: url.clone(),
-                    queries: queries.clone(),
-                };
-                let conn = manager.connect().map_err(|e| {
-                    anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted())
-                })?;
-                Ok(WriteGate(Some(std::sync::Arc::new(std::sync::Mutex::new(
-                    conn,
-                )))))
-            }
-        }
+impl FileIdentity {
+    fn of(path: &str) -> Option<FileIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        meta.is_file().then(|| FileIdentity {
+            path: path.into(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
     }
 
-    /// Run `f` with the connection writes use: the writer's own on SQLite, a pooled one
-    /// on PostgreSQL. Blocks; call it on a blocking thread.
-    pub fn run<T, E>(
-        &self,
-        pool: &Pool,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-    ) -> Result<T, E>
+    fn check(&self) -> Result<(), Unavailable> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let shown = self.path.display();
+        match std::fs::metadata(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Unavailable(format!(
+                "the database file {shown} is gone; restore it (or start anew) and restart the service"
+            ))),
+            Err(e) => Err(Unavailable(format!(
+                "the database file {shown} cannot be read: {e}"
+            ))),
+            Ok(m) if (m.dev(), m.ino()) != (self.dev, self.ino) => Err(Unavailable(format!(
+                "the database file {shown} was replaced by another file; restart the service to use it"
+            ))),
+            Ok(m) if m.permissions().mode() & 0o222 == 0 => Err(Unavailable(format!(
+                "the database file {shown} is read-only; make it writable again"
+            ))),
+            Ok(_) => Ok(()),
+        }
+    }
+}
+
+/// On SQLite, every write goes through one dedicated writer connection, taken in turn.
+/// SQLite admits a single writer anyway; queuing here instead of in SQLite's busy handler
+/// (which sleeps in steps of up to 100 ms) keeps waits short, keeps the pool free for
+/// readers, and keeps the writer's page cache warm (in WAL mode a connection's cache is
+/// dropped whenever another connection writes). `BEGIN IMMEDIATE` and the busy timeout
+/// still guard against other processes on the same file.
+struct Writer {
+    manager: Manager,
+    /// None after a failure left it unusable: opened afresh by the next write.
+    conn: std::sync::Mutex<Option<DbConnection>>,
+}
+
+/// The database as the service uses it: a pool for reads (and for writes on
+/// PostgreSQL), the SQLite writer, and the checks that turn a lost database into a quick
+/// 503 rather than a 500, a long wait, or an answer that is never stored.
+#[derive(Clone)]
+pub struct Database {
+    pub pool: Pool,
+    pub queries: QueryCounter,
+    pub url: DbUrl,
+    writer: Option<std::sync::Arc<Writer>>,
+    file: Option<std::sync::Arc<FileIdentity>>,
+    health: std::sync::Arc<Health>,
+    checkout_timeout: Duration,
+}
+
+/// How long readiness may take to answer.
+pub const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl Database {
+    /// Connect, with a clear message when the database cannot be reached.
+    /// `checkout_timeout`: how long a request waits for a connection before a 503.
+    pub fn open(
+        url: &DbUrl,
+        max_size: u32,
+        checkout_timeout: Duration,
+    ) -> anyhow::Result<Database> {
+        let queries = QueryCounter::default();
+        let health = std::sync::Arc::new(Health::default());
+        let manager = Manager {
+            url: url.clone(),
+            queries: queries.clone(),
+            health: health.clone(),
+        };
+        // One direct attempt first: r2d2 would only report a timeout.
+        let first = manager
+            .open()
+            .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
+        let (writer, file) = match url {
+            DbUrl::Postgres(_) => {
+                drop(first);
+                (None, None)
+            }
+            DbUrl::Sqlite(path) => (
+                Some(std::sync::Arc::new(Writer {
+                    manager: manager.clone(),
+                    conn: std::sync::Mutex::new(Some(first)),
+                })),
+                FileIdentity::of(path).map(std::sync::Arc::new),
+            ),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(checkout_timeout)
+            .build(manager)
+            .with_context(|| format!("cannot open a pool of connections to {}", url.redacted()))?;
+        Ok(Database {
+            pool,
+            queries,
+            url: url.clone(),
+            writer,
+            file,
+            health,
+            checkout_timeout,
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.is_postgres()
+    }
+
+    /// On SQLite: is the file still the one we opened, and writable?
+    pub fn check_file(&self) -> Result<(), Unavailable> {
+        self.file.as_ref().map_or(Ok(()), |f| f.check())
+    }
+
+    /// A pooled connection. While new connections fail (the database is down or gone),
+    /// only an idle one already open is taken, so requests answer 503 at once.
+    pub fn read(&self) -> Result<PooledConnection, Unavailable> {
+        self.check_file()?;
+        self.checkout(self.checkout_timeout)
+    }
+
+    fn checkout(&self, timeout: Duration) -> Result<PooledConnection, Unavailable> {
+        if self.health.connect_failed_within(Duration::from_secs(2)) {
+            return self.pool.try_get().ok_or_else(|| {
+                Unavailable("the database refuses new connections just now".into())
+            });
+        }
+        Ok(self.pool.get_timeout(timeout)?)
+    }
+
+    /// Run `f` with the connection writes use: the writer on SQLite, a pooled one on
+    /// PostgreSQL. Blocks; call it on a blocking thread. Whatever `f` does (fail, leave
+    /// a transaction open, panic), the next write starts on a clean connection: on
+    /// SQLite a writer left unusable is dropped, which rolls its transaction back, and
+    /// opened afresh; a pooled connection in that state is discarded by the pool. A
+    /// panic is passed on to the caller after that.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
-        E: From<r2d2::PoolError>,
+        E: From<Unavailable>,
     {
-        match &self.0 {
-            Some(writer) => {
-                let mut conn = writer.lock().unwrap_or_else(|e| e.into_inner());
-                f(&mut conn)
-            }
-            None => f(&mut *pool.get()?),
+        self.check_file()?;
+        let Some(writer) = &self.writer else {
+            return f(&mut *self.checkout(self.checkout_timeout)?);
+        };
+        let mut slot = writer
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(writer.manager.connect().map_err(|e| {
+                Unavailable(format!("cannot reopen the database for writing: {e}"))
+            })?);
         }
+        let conn = slot.as_mut().expect("opened above");
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+        if outcome.is_err() || conn.is_broken() {
+            tracing::warn!("the database writer was left inside a transaction; replaced it");
+            *slot = None;
+        }
+        drop(slot);
+        match outcome {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// Ready to serve: the database answers within a second and its schema is the one
+    /// this build expects.
+    pub fn ready(&self) -> Result<(), Unavailable> {
+        self.check_file()?;
+        let mut conn = self.checkout(READINESS_TIMEOUT)?;
+        #[derive(QueryableByName)]
+        struct Applied {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            version: String,
+        }
+        let applied: Vec<Applied> =
+            diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+                .load(&mut *conn)
+                .map_err(|e| {
+                    Unavailable(format!(
+                        "the database has no Greenroom schema ({e}); run `greenroom migrate` or restart the service"
+                    ))
+                })?;
+        let applied: std::collections::HashSet<String> =
+            applied.into_iter().map(|a| a.version).collect();
+        let missing: Vec<String> = expected_versions(self.is_postgres())
+            .into_iter()
+            .filter(|v| !applied.contains(v))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Unavailable(format!(
+                "the database schema lacks migrations {}; run `greenroom migrate` or restart the service",
+                missing.join(", ")
+            )));
+        }
+        Ok(())
     }
 }
 
-/// Bring the schema up to date. Returns the versions applied.
+/// The migration versions this build embeds.
+fn expected_versions(postgres: bool) -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    fn versions<DB: diesel::backend::Backend>(source: &EmbeddedMigrations) -> Vec<String>
+    where
+        EmbeddedMigrations: MigrationSource<DB>,
+    {
+        source
+            .migrations()
+            .map(|m| m.iter().map(|m| m.name().version().to_string()).collect())
+            .unwrap_or_default()
+    }
+    if postgres {
+        versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)
+    } else {
+        versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)
+    }
+}
+
+/// A small pool for a command that runs and exits.
+pub fn connect(url: &DbUrl, max_size: u32) -> anyhow::Result<Pool> {
+    Ok(Database::open(url, max_size, Duration::from_secs(30))?.pool)
+}
+
 /// Bring the schema up to date. Several instances may start at once: on PostgreSQL they
 /// take turns on an advisory lock, on SQLite on the database's write lock, so each
 /// migration runs once.
@@ -325,6 +532,33 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// The database, not the request, is at fault: it is gone, read-only, without its
+/// schema, or dropped the connection. Answered 503, not 500.
+pub fn is_unavailable(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            [
+                "no such table",
+                "readonly database",
+                "disk I/O error",
+                "unable to open database file",
+                "database disk image is malformed",
+                "database or disk is full",
+                "terminating connection",
+                "server closed the connection",
+                "connection to server",
+                "does not exist",
+            ]
+            .iter()
+            .any(|needle| m.contains(needle))
+                && !m.contains(NO_DOUBLE_BOOKING)
+        }
+        _ => false,
+    }
 }
 
 /// A transient conflict worth retrying: PostgreSQL serialization or deadlock, SQLite busy.

@@ -53,6 +53,7 @@ diesel::table! {
         cancellation -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -92,6 +93,7 @@ diesel::table! {
         response_status -> Integer,
         response_body -> Text,
         created_at -> Timestamp,
+        booking_id -> Nullable<Text>,
     }
 }
 
@@ -123,6 +125,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        delivered_as -> Nullable<Text>,
     }
 }
 

@@ -139,7 +139,9 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A trimmed string of 1 to `max` characters (after trimming).
+    /// A trimmed one-line string of 1 to `max` characters (after trimming): no control
+    /// characters at all, line breaks and tabs included, so that it can go into an
+    /// e-mail header, a calendar line or a log line as it is.
     pub fn string(
         &self,
         key: &str,
@@ -148,8 +150,41 @@ impl<'a> Fields<'a> {
         max: usize,
         what: &str,
     ) -> Option<String> {
+        self.checked_string(key, errors, required, max, what, false)
+    }
+
+    /// A trimmed text of 1 to `max` characters that may span lines. Line breaks are
+    /// stored as `\n` (CR LF and a lone CR included); tabs are kept; any other control
+    /// character is refused.
+    pub fn text(
+        &self,
+        key: &str,
+        errors: &mut Errors,
+        required: bool,
+        max: usize,
+        what: &str,
+    ) -> Option<String> {
+        self.checked_string(key, errors, required, max, what, true)
+    }
+
+    fn checked_string(
+        &self,
+        key: &str,
+        errors: &mut Errors,
+        required: bool,
+        max: usize,
+        what: &str,
+        multiline: bool,
+    ) -> Option<String> {
         match self.raw(key) {
             Some(Value::String(s)) => {
+                let normalised;
+                let s = if multiline {
+                    normalised = s.replace("\r\n", "\n").replace('\r', "\n");
+                    normalised.as_str()
+                } else {
+                    s.as_str()
+                };
                 let t = s.trim();
                 if t.is_empty() {
                     if required {
@@ -172,15 +207,17 @@ impl<'a> Fields<'a> {
                     None
                 } else if t
                     .chars()
-                    .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+                    .any(|c| forbidden_char(c) && !(multiline && (c == '\n' || c == '\t')))
                 {
+                    let how = if multiline {
+                        "control characters; keep to text, line breaks and tabs"
+                    } else {
+                        "line breaks or control characters; send it on one line"
+                    };
                     errors.add(
                         self.path(key),
                         "invalid_format",
-                        format!(
-                            "{} contains control characters; remove them",
-                            self.path(key)
-                        ),
+                        format!("{} contains {how}", self.path(key)),
                     );
                     None
                 } else {
@@ -198,6 +235,30 @@ impl<'a> Fields<'a> {
                 None
             }
         }
+    }
+
+    /// An e-mail address (see `valid_email`).
+    pub fn email(
+        &self,
+        key: &str,
+        errors: &mut Errors,
+        required: bool,
+        what: &str,
+    ) -> Option<String> {
+        self.string(key, errors, required, 254, what).filter(|e| {
+            let ok = valid_email(e);
+            if !ok {
+                errors.add(
+                    self.path(key),
+                    "invalid_format",
+                    format!(
+                        "{} '{e}' is not an e-mail address such as ana@example.com",
+                        self.path(key)
+                    ),
+                );
+            }
+            ok
+        })
     }
 
     pub fn boolean(&self, key: &str, errors: &mut Errors, required: bool) -> Option<bool> {
@@ -264,6 +325,14 @@ impl<'a> Fields<'a> {
             }
         }
     }
+}
+
+/// Characters no customer text carries: C0 and C1 controls (line breaks included),
+/// the Unicode line and paragraph separators, and the bidirectional overrides that can
+/// make text read differently from what it says.
+pub fn forbidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A nested object inside an array, addressed as `prefix[i]`.

@@ -5,7 +5,7 @@
 //! repeated time.
 
 use chrono::offset::LocalResult;
-use chrono::{DateTime, NaiveDateTime, Offset, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Offset, SecondsFormat, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,14 +79,53 @@ fn offset_str(t: &DateTime<Tz>) -> String {
     t.format("%:z").to_string()
 }
 
-/// The start as sent: RFC 3339 with an offset is an exact instant; otherwise a local
-/// time read in `tz`. Without `tz`, only an instant will do.
-pub fn parse_start(s: &str, tz: Option<Tz>) -> Result<DateTime<Utc>, StartError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
-        return Ok(t.with_timezone(&Utc));
+/// The years dates are read in: wide enough for any booking, narrow enough that no date
+/// arithmetic can overflow and both backends store and compare every instant alike.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2999;
+
+/// Refuse an instant outside `YEARS`.
+pub fn check_year(t: DateTime<Utc>) -> Result<DateTime<Utc>, StartError> {
+    if YEARS.contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err(StartError::Format(format!(
+            "{} is out of range: dates must fall in the years {} to {}",
+            t.format("%Y-%m-%d"),
+            YEARS.start(),
+            YEARS.end()
+        )))
     }
-    // RFC 3339 without seconds but with an offset, e.g. 2026-12-10T15:00+01:00.
-    if let Ok(t) = DateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M%:z") {
+}
+
+/// The start as sent: RFC 3339 with an offset is an exact instant; otherwise a local
+/// time read in `tz`. Without `tz`, only an instant will do. Times are whole minutes
+/// (seconds, if given, are :00) with four-digit years; callers bound them further (the
+/// booking horizon, or `check_year`) before any arithmetic.
+pub fn parse_start(s: &str, tz: Option<Tz>) -> Result<DateTime<Utc>, StartError> {
+    let s = s.trim();
+    // chrono reads signed and five-digit years; people and calendars write four digits.
+    let four_digit_year =
+        s.len() > 4 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit) && s.as_bytes()[4] == b'-';
+    if !four_digit_year {
+        return Err(StartError::Format(format!(
+            "'{s}' is not a date and time: use a local time like 2026-12-10T15:00 (read in time_zone) or an instant like 2026-12-10T15:00:00+01:00"
+        )));
+    }
+    let instant = DateTime::parse_from_rfc3339(s)
+        // RFC 3339 without seconds but with an offset, e.g. 2026-12-10T15:00+01:00.
+        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z"))
+        .ok();
+    let (wall_seconds, nanos) = match (&instant, parse_naive(s)) {
+        (Some(t), _) => (t.second(), t.nanosecond()),
+        (None, Some(n)) => (n.second(), n.nanosecond()),
+        (None, None) => (0, 0),
+    };
+    if wall_seconds != 0 || nanos != 0 {
+        return Err(StartError::Format(format!(
+            "'{s}' has seconds: times are whole minutes, such as 2026-12-10T15:00"
+        )));
+    }
+    if let Some(t) = instant {
         return Ok(t.with_timezone(&Utc));
     }
     match (parse_naive(s), tz) {
@@ -95,8 +134,7 @@ pub fn parse_start(s: &str, tz: Option<Tz>) -> Result<DateTime<Utc>, StartError>
             "a local time needs a valid time_zone; give one, or send an RFC 3339 instant with offset".into(),
         )),
         (None, _) => Err(StartError::Format(format!(
-            "'{}' is not a date and time: use a local time like 2026-12-10T15:00 (read in time_zone) or an instant like 2026-12-10T15:00:00+01:00",
-            s.trim()
+            "'{s}' is not a date and time: use a local time like 2026-12-10T15:00 (read in time_zone) or an instant like 2026-12-10T15:00:00+01:00"
         ))),
     }
 }
@@ -190,6 +228,7 @@ mod tests {
             // each offset change.
             let mut probes: Vec<DateTime<Utc>> = (0..40)
                 .map(|_| from + Duration::minutes((rng.next() % (731 * 24 * 60)) as i64))
+                // (`from` is a whole minute, so every probe is one)
                 .collect();
             let mut t = from;
             while t < to {
@@ -205,6 +244,15 @@ mod tests {
                             hi = mid
                         }
                     }
+                    // Offsets change on whole minutes; probes are whole minutes too, as
+                    // starts must be.
+                    let minute = Duration::minutes(1);
+                    let down = chrono::DurationRound::duration_trunc(hi, minute).expect("in range");
+                    let hi = if offset_at(down) == offset_at(hi) {
+                        down
+                    } else {
+                        chrono::DurationRound::duration_round_up(hi, minute).expect("in range")
+                    };
                     transitions_seen += 1;
                     for m in [
                         -90, -61, -60, -59, -31, -30, -1, 0, 1, 29, 30, 59, 60, 61, 90,

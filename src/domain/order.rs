@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::catalogue::{Catalogue, Package};
 use super::input::{
-    element, primary_language, valid_email, valid_host, valid_phone, Errors, FieldError, Fields,
+    element, primary_language, valid_host, valid_phone, Errors, FieldError, Fields,
 };
 use super::local_time::{format_in, parse_start, parse_zone, StartError};
 use super::money::Money;
@@ -205,12 +205,18 @@ pub fn parse_slot(
     })
 }
 
-/// The lead-time rule: refused when the start is less than the package's lead time away
-/// (staff may override), and always when it is in the past.
+/// The latest start that may be booked now: `horizon_days` ahead.
+pub fn latest_bookable(now: DateTime<Utc>, horizon_days: i64) -> DateTime<Utc> {
+    now + Duration::days(horizon_days)
+}
+
+/// When a start may be booked: never in the past, not less than the package's lead time
+/// away (staff may override), and not beyond the booking horizon (`horizon_days` ahead).
 pub fn check_lead_time(
     slot: &SlotRequest,
     now: DateTime<Utc>,
     staff_override: bool,
+    horizon_days: i64,
 ) -> Result<(), FieldError> {
     if slot.start <= now {
         return Err(FieldError::new(
@@ -219,6 +225,17 @@ pub fn check_lead_time(
             format!(
                 "the start {} is in the past; choose a future time",
                 format_in(slot.start, slot.time_zone)
+            ),
+        ));
+    }
+    let latest = latest_bookable(now, horizon_days);
+    if slot.start > latest {
+        return Err(FieldError::new(
+            "start",
+            "beyond_horizon",
+            format!(
+                "bookings open {horizon_days} days ahead; the latest start you can order now is {}",
+                format_in(latest, slot.time_zone)
             ),
         ));
     }
@@ -258,6 +275,26 @@ pub fn parse_order(body: &Value) -> Result<OrderRequest, Vec<FieldError>> {
         100,
         "the contact's last name",
     );
+    // Names are shown in e-mails to whatever address the order gives: plain words, not
+    // markup or links.
+    let plain_name = |name: Option<String>, key: &str, errors: &mut Errors| {
+        name.filter(|n| {
+            let ok = !n.contains(['<', '>']) && !n.contains("://");
+            if !ok {
+                errors.add(
+                    contact_f.path(key),
+                    "invalid_format",
+                    format!(
+                        "{} must be a name, without links or the characters < and >",
+                        contact_f.path(key)
+                    ),
+                );
+            }
+            ok
+        })
+    };
+    let first_name = plain_name(first_name, "first_name", &mut errors);
+    let last_name = plain_name(last_name, "last_name", &mut errors);
     let phone = contact_f
         .string("phone", &mut errors, true, 40, "a phone number such as +33 1 23 45 67 89")
         .filter(|p| {
@@ -271,25 +308,12 @@ pub fn parse_order(body: &Value) -> Result<OrderRequest, Vec<FieldError>> {
             }
             ok
         });
-    let email = contact_f
-        .string(
-            "email",
-            &mut errors,
-            true,
-            254,
-            "the address for the confirmation e-mail",
-        )
-        .filter(|e| {
-            let ok = valid_email(e);
-            if !ok {
-                errors.add(
-                    contact_f.path("email"),
-                    "invalid_format",
-                    format!("contact.email '{e}' is not an e-mail address such as ana@example.com"),
-                );
-            }
-            ok
-        });
+    let email = contact_f.email(
+        "email",
+        &mut errors,
+        true,
+        "the address for the confirmation e-mail",
+    );
     let locale = contact_f
         .string("locale", &mut errors, false, 10, "en or fr")
         .map(|l| l.to_ascii_lowercase())
@@ -329,8 +353,8 @@ pub fn parse_order(body: &Value) -> Result<OrderRequest, Vec<FieldError>> {
 
     let event_f = root.object("event", &mut errors, true);
     let title = event_f.string("title", &mut errors, true, 200, "the event's title");
-    let details = event_f.string("details", &mut errors, false, 5000, "");
-    let comments = event_f.string("comments", &mut errors, false, 5000, "");
+    let details = event_f.text("details", &mut errors, false, 5000, "");
+    let comments = event_f.text("comments", &mut errors, false, 5000, "");
     // Checked by parse_slot; kept here as the customer wrote it.
     let language_tag = event_f
         .raw("language")
@@ -344,19 +368,7 @@ pub fn parse_order(body: &Value) -> Result<OrderRequest, Vec<FieldError>> {
     let meeting_f = root.object("meeting", &mut errors, false);
     let scheduled = meeting_f.boolean("scheduled", &mut errors, false);
     let host_id = meeting_f.string("host_id", &mut errors, false, 100, "");
-    let host_email = meeting_f
-        .string("host_email", &mut errors, false, 254, "")
-        .filter(|e| {
-            let ok = valid_email(e);
-            if !ok {
-                errors.add(
-                    "meeting.host_email",
-                    "invalid_format",
-                    format!("meeting.host_email '{e}' is not an e-mail address"),
-                );
-            }
-            ok
-        });
+    let host_email = meeting_f.email("host_email", &mut errors, false, "");
     let meeting_number = meeting_f.string("meeting_number", &mut errors, false, 64, "");
     if let Some(pkg) = slot.as_ref().map(|s| s.package).or_else(|| {
         root.raw("package")

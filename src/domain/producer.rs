@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalogue::Centre;
-use super::input::{element, primary_language, valid_email, Errors, FieldError, Fields};
-use super::local_time::{parse_start, parse_zone};
+use super::input::{element, primary_language, Errors, FieldError, Fields};
+use super::local_time::{check_year, parse_start, parse_zone};
 
 /// One weekly span of work in the producer's own zone. `end_min <= start_min` means the
 /// span crosses midnight and ends the next day; `end_min == 1440` is midnight at the end
@@ -128,25 +128,7 @@ pub fn parse_producer(body: &Value) -> Result<ProducerInput, Vec<FieldError>> {
     let mut errors = Errors::default();
     let root = Fields::root(body, &mut errors);
     let name = root.string("name", &mut errors, true, 200, "the producer's name");
-    let email = root
-        .string(
-            "email",
-            &mut errors,
-            true,
-            254,
-            "the producer's e-mail address",
-        )
-        .filter(|e| {
-            let ok = valid_email(e);
-            if !ok {
-                errors.add(
-                    "email",
-                    "invalid_format",
-                    format!("'{e}' is not an e-mail address such as lea@example.com"),
-                );
-            }
-            ok
-        });
+    let email = root.email("email", &mut errors, true, "the producer's e-mail address");
     let tz = root
         .string(
             "time_zone",
@@ -305,25 +287,26 @@ pub struct TimeOffInput {
 pub fn parse_time_off(body: &Value, producer_zone: Tz) -> Result<TimeOffInput, Vec<FieldError>> {
     let mut errors = Errors::default();
     let root = Fields::root(body, &mut errors);
-    let instant = |key: &str, errors: &mut Errors| {
-        root.string(
+    let instant =
+        |key: &str, errors: &mut Errors| {
+            root.string(
             key,
             errors,
             true,
             64,
             "a local time in the producer's zone such as 2027-01-10T09:00, or an RFC 3339 instant",
         )
-        .and_then(|s| match parse_start(&s, Some(producer_zone)) {
+        .and_then(|s| match parse_start(&s, Some(producer_zone)).and_then(check_year) {
             Ok(t) => Some(t),
             Err(e) => {
                 errors.add(key, e.code(), e.message().to_string());
                 None
             }
         })
-    };
+        };
     let start = instant("start", &mut errors);
     let end = instant("end", &mut errors);
-    let reason = root.string("reason", &mut errors, false, 500, "");
+    let reason = root.text("reason", &mut errors, false, 500, "");
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
             errors.add("end", "invalid_range", "end must be after start");

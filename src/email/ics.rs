@@ -14,14 +14,44 @@ fn instant(v: &Value) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// `mailto:` address of a mailbox written as "Name <address>" or "address".
+/// `mailto:` address of a mailbox written as "Name <address>" or "address", keeping
+/// only what an address may hold (no controls, spaces, quotes, `;` or `,`, which would
+/// end the value or start a parameter).
 fn mailto(mailbox: &str) -> String {
-    let address = mailbox
+    let address: String = mailbox
         .rsplit_once('<')
         .map(|(_, a)| a.trim_end_matches('>'))
         .unwrap_or(mailbox)
-        .trim();
+        .chars()
+        .filter(|c| {
+            !c.is_control() && !c.is_whitespace() && !matches!(c, '"' | ';' | ',' | '<' | '>')
+        })
+        .collect();
     format!("mailto:{address}")
+}
+
+/// A TEXT value (RFC 5545 §3.3.11) ready for the crate, which escapes `\\ ; ,` and LF:
+/// every line break becomes LF (a bare CR would end the content line), and no other
+/// control character is left.
+fn text(value: &str) -> String {
+    value
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || !crate::domain::input::forbidden_char(*c))
+        .collect()
+}
+
+/// A parameter value (RFC 5545 §3.2) as a quoted-string, which may hold any character
+/// but DQUOTE and controls: quoted always (the crate passes a quoted value through), so
+/// `:` `;` `,` in a name stay inside it, and a DQUOTE in the name becomes an apostrophe.
+fn param(value: &str) -> String {
+    let inner: String = value
+        .chars()
+        .filter(|c| !crate::domain::input::forbidden_char(*c))
+        .map(|c| if c == '"' { '\'' } else { c })
+        .collect();
+    format!("\"{}\"", inner.trim())
 }
 
 /// The calendar for a message, from its payload's `ics` section.
@@ -36,18 +66,20 @@ pub fn calendar(kind: Kind, ics: &Value, stamp: DateTime<Utc>) -> Option<String>
         .timestamp(stamp)
         .starts(start)
         .ends(end)
-        .summary(ics["summary"].as_str().unwrap_or("Greenroom booking"))
-        .description(ics["description"].as_str().unwrap_or(""))
+        .summary(&text(
+            ics["summary"].as_str().unwrap_or("Greenroom booking"),
+        ))
+        .description(&text(ics["description"].as_str().unwrap_or("")))
         .status(if method == "CANCEL" {
             EventStatus::Cancelled
         } else {
             EventStatus::Confirmed
         });
     let mut organizer = Property::new("ORGANIZER", mailto(ics["organizer"].as_str().unwrap_or("")));
-    organizer.add_parameter("CN", "Greenroom");
+    organizer.add_parameter("CN", &param("Greenroom"));
     event.append_property(organizer);
     let mut attendee = Property::new("ATTENDEE", mailto(ics["attendee"].as_str().unwrap_or("")));
-    attendee.add_parameter("CN", ics["attendee_name"].as_str().unwrap_or("").trim());
+    attendee.add_parameter("CN", &param(ics["attendee_name"].as_str().unwrap_or("")));
     attendee.add_parameter("ROLE", "REQ-PARTICIPANT");
     event.append_property(attendee);
     let mut cal = Calendar::new();
@@ -75,10 +107,63 @@ mod tests {
         assert_eq!(ev.get_uid(), Some("b1@greenroom"));
         assert_eq!(ev.get_sequence(), Some(2));
         assert!(
-            req.contains("ORGANIZER;CN=Greenroom:mailto:bookings@example.com"),
+            req.contains("ORGANIZER;CN=\"Greenroom\":mailto:bookings@example.com"),
             "{req}"
         );
         let cancel = calendar(Kind::BookingCancelled, &ics, stamp).unwrap();
         assert!(cancel.contains("METHOD:CANCEL") && cancel.contains("STATUS:CANCELLED"));
+    }
+
+    /// Whatever the customer typed, the invitation has one attendee, the one meant, and
+    /// no line the customer wrote.
+    #[test]
+    fn customer_text_cannot_add_lines_or_parameters() {
+        let hostile_name = "Ana\";ROLE=CHAIR:mailto:evil@attacker.example Souza\r\nATTENDEE;CN=Evil:mailto:evil@attacker.example\r\nURL:https://phish.example";
+        let ics = json!({"uid": "b1@greenroom", "sequence": 0, "start": "2027-02-10T09:00:00+00:00",
+                         "end": "2027-02-10T10:30:00+00:00",
+                         "summary": "Launch\rURL:https://phish.example\nX-A:1; b, c",
+                         "description": "Line one\r\nATTENDEE:mailto:evil@attacker.example\u{0}\u{7}",
+                         "organizer": "Greenroom <bookings@example.com>", "attendee": "ana@example.com\r\nURL:x",
+                         "attendee_name": hostile_name});
+        let out = calendar(Kind::BookingConfirmed, &ics, Utc::now()).unwrap();
+        assert!(!out.contains('\u{0}') && !out.contains('\u{7}'));
+        for line in out.split("\r\n") {
+            assert!(
+                !line.contains('\r') && !line.contains('\n'),
+                "a bare line break in {line:?}"
+            );
+            for forbidden in ["URL:", "ATTENDEE:", "ATTENDEE;CN=Evil", "X-A:"] {
+                assert!(
+                    !line.starts_with(forbidden),
+                    "{forbidden} became a line of its own: {out}"
+                );
+            }
+        }
+        let parsed = Calendar::from_str(&out).unwrap();
+        let event = parsed.events().next().unwrap();
+        let attendees: Vec<_> = event
+            .multi_properties()
+            .get("ATTENDEE")
+            .cloned()
+            .unwrap_or_default();
+        let single = event.properties().get("ATTENDEE");
+        let all: Vec<&icalendar::Property> = attendees.iter().chain(single).collect();
+        assert_eq!(all.len(), 1, "{out}");
+        assert_eq!(all[0].value(), "mailto:ana@example.comURL:x");
+        let cn = all[0].params().get("CN").unwrap().value();
+        assert!(
+            cn.starts_with("Ana';ROLE=CHAIR:mailto:evil@attacker.example Souza"),
+            "{cn}"
+        );
+        assert!(all[0].params().get("ROLE").unwrap().value() == "REQ-PARTICIPANT");
+        assert!(event.properties().get("URL").is_none(), "{out}");
+        assert_eq!(
+            event.get_summary(),
+            Some("Launch\nURL:https://phish.example\nX-A:1; b, c")
+        );
+        assert_eq!(
+            event.get_description(),
+            Some("Line one\nATTENDEE:mailto:evil@attacker.example")
+        );
     }
 }

@@ -73,6 +73,22 @@ pub struct Rendered {
     pub html: String,
 }
 
+handlebars::handlebars_helper!(short: |text: str, max: u64| shorten(text, max as usize));
+
+/// At most `max` characters: longer text is cut at a word where it can be, with "…".
+/// Keeps subjects readable whatever length a customer's title has.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", at_word.trim_end())
+}
+
 pub struct Templates {
     text: Handlebars<'static>,
     html: Handlebars<'static>,
@@ -87,6 +103,8 @@ impl Templates {
         text.register_escape_fn(handlebars::no_escape);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
+        text.register_helper("short", Box::new(short));
+        html.register_helper("short", Box::new(short));
         for (path, embedded) in TEMPLATES {
             let source = match override_dir.map(|d| d.join(path)).filter(|p| p.is_file()) {
                 Some(file) => std::fs::read_to_string(&file)
@@ -142,5 +160,20 @@ impl Templates {
             text,
             html,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_titles_are_cut_at_a_word() {
+        assert_eq!(shorten("Launch", 60), "Launch");
+        let long = "Quarterly all-hands meeting for the whole company and every partner we have";
+        let cut = shorten(long, 40);
+        assert!(cut.chars().count() <= 40, "{cut}");
+        assert_eq!(cut, "Quarterly all-hands meeting for the…");
+        assert_eq!(shorten(&"x".repeat(100), 10), format!("{}…", "x".repeat(9)));
     }
 }

@@ -53,9 +53,10 @@ impl Transport {
         }
     }
 
-    pub fn send(&self, message: &Message) -> Result<(), SendError> {
+    /// Send; for the outbox folder, the file the message became (to erase it later).
+    pub fn send(&self, message: &Message) -> Result<Option<String>, SendError> {
         match self {
-            Transport::Smtp(smtp) => smtp.send(message).map(|_| ()).map_err(|e| {
+            Transport::Smtp(smtp) => smtp.send(message).map(|_| None).map_err(|e| {
                 if e.is_permanent() {
                     SendError::Permanent(e.to_string())
                 } else {
@@ -64,8 +65,16 @@ impl Transport {
             }),
             Transport::Files(files, _) => files
                 .send(message)
-                .map(|_| ())
+                .map(|id| Some(format!("{id}.eml")))
                 .map_err(|e| SendError::Transient(e.to_string())),
+        }
+    }
+
+    /// The outbox folder, when messages go there.
+    pub fn folder(&self) -> Option<&Path> {
+        match self {
+            Transport::Smtp(_) => None,
+            Transport::Files(_, dir) => Some(dir),
         }
     }
 }

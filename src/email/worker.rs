@@ -17,7 +17,7 @@ use super::render::Templates;
 use super::transport::{self, SendError, Transport};
 use super::{ics, Kind, MailConfig};
 use crate::db::schema::outbox;
-use crate::db::{self, to_db, DbConnection, Pool};
+use crate::db::{self, to_db, DbConnection};
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -104,6 +104,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: chrono::NaiveDateTime,
     pub sent_at: Option<chrono::NaiveDateTime>,
+    /// The `.eml` file a message became, when sent to the outbox folder.
+    pub delivered_as: Option<String>,
 }
 
 /// What became of one message.
@@ -114,17 +116,45 @@ struct Outcome {
     error: Option<String>,
     next_attempt_at: chrono::NaiveDateTime,
     sent_at: Option<chrono::NaiveDateTime>,
+    delivered_as: Option<String>,
 }
 
 pub struct Worker {
-    pub pool: Pool,
+    pub db: crate::db::Database,
     pub transport: Arc<Transport>,
     pub templates: Arc<Templates>,
     pub mail: MailConfig,
     pub retry: RetryPolicy,
     pub handle: OutboxHandle,
-    pub gate: crate::db::WriteGate,
     pub metrics: Arc<crate::http::metrics::Metrics>,
+    /// Erase contacts of bookings that ended long ago (None: keep them).
+    pub retention: Option<Retention>,
+}
+
+/// The retention setting, swept by the worker at start and every hour.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    pub months: u32,
+    pub clock: crate::clock::Clock,
+    pub outbox_dir: std::path::PathBuf,
+}
+
+impl Retention {
+    const EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+    fn sweep(&self, db: &crate::db::Database) {
+        let now = self.clock.now();
+        let cutoff = crate::privacy::retention_cutoff(now, self.months);
+        match crate::privacy::erase_ended_before(db, cutoff, now, &self.outbox_dir) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                bookings = n,
+                months = self.months,
+                "retention: erased the contacts of bookings that ended long ago"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed; will try again"),
+        }
+    }
 }
 
 /// Take up to `limit` due messages and lease them to this worker.
@@ -174,10 +204,18 @@ impl Worker {
 
     fn run(self) {
         tracing::info!(transport = %self.transport.describe(), "outbox worker started");
+        let mut next_sweep = self.retention.as_ref().map(|r| r.clock.now());
         while !self.handle.stopped() {
-            let batch = match self.gate.run(&self.pool, |c| -> anyhow::Result<_> {
-                Ok(claim(c, 20, self.retry.lease)?)
-            }) {
+            if let (Some(r), Some(due)) = (&self.retention, next_sweep) {
+                if r.clock.now() >= due {
+                    r.sweep(&self.db);
+                    next_sweep = Some(r.clock.now() + Retention::EVERY);
+                }
+            }
+            let batch = match self
+                .db
+                .write(|c| -> anyhow::Result<_> { Ok(claim(c, 20, self.retry.lease)?) })
+            {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "outbox: cannot read due messages");
@@ -214,10 +252,12 @@ impl Worker {
         if result.is_err() {
             self.metrics.email_failed();
         }
+        let mut delivered_as = None;
         let (status, error, next, sent_at) = match result {
-            Ok(()) => {
+            Ok(file) => {
                 self.metrics.email_sent();
                 tracing::info!(message = %row.id, kind = %row.kind, "e-mail sent");
+                delivered_as = file;
                 ("sent", None, now, Some(to_db(now)))
             }
             Err(SendError::Permanent(e)) => {
@@ -246,6 +286,7 @@ impl Worker {
             error,
             next_attempt_at: to_db(next),
             sent_at,
+            delivered_as,
         }
     }
 
@@ -254,7 +295,7 @@ impl Worker {
         if ids.is_empty() {
             return;
         }
-        let result = self.gate.run(&self.pool, |conn| -> anyhow::Result<usize> {
+        let result = self.db.write(|conn| -> anyhow::Result<usize> {
             Ok(diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
                 .set(outbox::locked_until.eq(None::<chrono::NaiveDateTime>))
                 .execute(conn)?)
@@ -265,37 +306,52 @@ impl Worker {
         }
     }
 
-    /// Record a batch's outcomes in one transaction.
+    /// Record a batch's outcomes in one transaction. A message withdrawn while it was
+    /// being sent (its contact's data erased meanwhile) keeps its withdrawn state, and
+    /// the file it just became is deleted.
     fn record(&self, outcomes: &[Outcome]) {
         if outcomes.is_empty() {
             return;
         }
-        let result = self.gate.run(&self.pool, |conn| -> anyhow::Result<()> {
-            db::write_transaction(conn, |conn| {
+        let result = self.db.write(|conn| -> anyhow::Result<Vec<String>> {
+            Ok(db::write_transaction(conn, |conn| {
+                let mut withdrawn = vec![];
                 for o in outcomes {
-                    diesel::update(outbox::table.find(&o.id))
-                        .set((
-                            outbox::status.eq(o.status),
-                            outbox::attempts.eq(o.attempts),
-                            outbox::last_error.eq(&o.error),
-                            outbox::next_attempt_at.eq(o.next_attempt_at),
-                            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
-                            outbox::sent_at.eq(o.sent_at),
-                        ))
-                        .execute(conn)?;
+                    let updated = diesel::update(
+                        outbox::table
+                            .find(&o.id)
+                            .filter(outbox::status.eq("pending")),
+                    )
+                    .set((
+                        outbox::status.eq(o.status),
+                        outbox::attempts.eq(o.attempts),
+                        outbox::last_error.eq(&o.error),
+                        outbox::next_attempt_at.eq(o.next_attempt_at),
+                        outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+                        outbox::sent_at.eq(o.sent_at),
+                        outbox::delivered_as.eq(&o.delivered_as),
+                    ))
+                    .execute(conn)?;
+                    if updated == 0 {
+                        withdrawn.extend(o.delivered_as.clone());
+                    }
                 }
-                diesel::QueryResult::Ok(())
-            })?;
-            Ok(())
+                diesel::QueryResult::Ok(withdrawn)
+            })?)
         });
-        if let Err(e) = result {
+        match result {
+            Ok(withdrawn) => {
+                if let Some(dir) = self.transport.folder() {
+                    crate::privacy::delete_files(dir, &withdrawn);
+                }
+            }
             // The leases expire and the messages are taken again: at worst sent twice,
             // never lost.
-            tracing::error!(error = %e, "cannot record the outcome of sends");
+            Err(e) => tracing::error!(error = %e, "cannot record the outcome of sends"),
         }
     }
 
-    fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+    fn send(&self, row: &OutboxRow) -> Result<Option<String>, SendError> {
         let kind = Kind::parse(&row.kind)
             .ok_or_else(|| SendError::Permanent(format!("unknown message kind {}", row.kind)))?;
         let payload: Value = serde_json::from_str(&row.payload)

@@ -1,28 +1,29 @@
 //! Customers' routes: availability, ordering, lookup.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{parse_json, staff, AppState};
+use super::throttle::RetryAfter;
+use super::{staff, AppState, JsonBody};
 use crate::booking::{self, Actor, Idempotency, Ordered};
 use crate::db::producers;
 use crate::domain::input::{Errors, Fields};
 use crate::domain::local_time::format_in;
 use crate::domain::order::{check_lead_time, parse_order, parse_slot};
 use crate::domain::reservation_number::ReservationNumber;
-use crate::error::ApiError;
+use crate::error::{ApiError, Limit};
 use crate::scheduling::{self, producer_window};
 
 /// `POST /api/v1/availability`: is a producer free, and if not, when?
 pub async fn availability(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_json(&body)?;
+    let value = body.0;
     let mut errors = Errors::default();
     let root = Fields::root(&value, &mut errors);
     let slot = parse_slot(&root, &mut errors, Some((&root, "language")));
@@ -33,8 +34,9 @@ pub async fn availability(
     let actor = staff(&req, &state).await?;
     let staff_override = slot.override_lead_time && actor.is_some();
     let now = state.clock.now();
-    check_lead_time(&slot, now, staff_override).map_err(|e| ApiError::Validation(vec![e]))?;
-
+    check_lead_time(&slot, now, staff_override, state.limits.horizon_days)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let limits = state.limits.clone();
     let answer = state
         .db(move |conn| {
             // Who is busy during the window is all that availability needs.
@@ -43,7 +45,9 @@ pub async fn availability(
             let choice = scheduling::choose(&roster.engine, &booking::need_of(&slot));
             let alternatives = match choice {
                 Some(_) => vec![],
-                None => booking::find_alternatives(conn, &slot, now, staff_override, None)?,
+                None => {
+                    booking::find_alternatives(conn, &slot, now, staff_override, None, &limits)?
+                }
             };
             Ok((slot, choice, alternatives))
         })
@@ -76,7 +80,7 @@ fn request_hash(value: &Value) -> String {
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let metrics = state.metrics.clone();
     let result = place(req, state, body).await;
@@ -92,9 +96,9 @@ pub async fn create(
 async fn place(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_json(&body)?;
+    let value = body.0;
     let idem = match req.headers().get("Idempotency-Key") {
         None => None,
         Some(v) => {
@@ -118,18 +122,44 @@ async fn place(
         None if order.slot.override_lead_time => return Err(ApiError::unauthorized()),
         None => Actor::Customer,
     };
+    // Customers' orders count against their address whether a producer was free or not;
+    // a replay, a refusal or our own failure does not.
+    let ticket = match actor {
+        Actor::Customer => {
+            state
+                .order_limiter
+                .acquire(state.client_ip(&req))
+                .map_err(|RetryAfter(secs)| ApiError::TooManyRequests {
+                    limit: Limit::OrdersPerAddress(state.order_limiter.limit() as u32),
+                    retry_after_secs: secs,
+                })?
+        }
+        _ => None,
+    };
     let now = state.clock.now();
     let mail = state.mail.clone();
+    let limits = state.limits.clone();
     let outcome = state
-        .db_write(move |conn| booking::place_order(conn, &order, &actor, idem.as_ref(), &mail, now))
-        .await?;
+        .db_write(move |conn| {
+            booking::place_order(conn, &order, &actor, idem.as_ref(), &mail, now, &limits)
+        })
+        .await;
+    if !matches!(
+        outcome,
+        Ok(Ordered::Created(_)) | Err(ApiError::NoProducer { .. })
+    ) {
+        state.order_limiter.refund(ticket);
+    }
+    let outcome = outcome?;
     Ok(match outcome {
         Ordered::Created(body) => {
             let number = body["reservation_number"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            tracing::info!(reservation = %number, "booking confirmed");
+            // Reservation numbers open a booking with the e-mail: debug logs only.
+            tracing::debug!(reservation = %number, "booking confirmed");
+            tracing::info!("booking confirmed");
             state.outbox.wake();
             HttpResponse::Created()
                 .insert_header(("Location", format!("/api/v1/bookings/{number}")))
@@ -174,7 +204,9 @@ pub fn number_and_email(value: &Value) -> Result<(ReservationNumber, String), Ap
         .map_err(ApiError::Validation)
 }
 
-/// Run a customer's attempt to reach a booking, counting a miss against their address.
+/// Run a customer's attempt to reach a booking, counting it against their address as a
+/// failure until it proves not to be one (counted first, so that a burst of guesses
+/// sent at once cannot slip past the limit).
 async fn guarded<T>(
     req: &HttpRequest,
     state: &AppState,
@@ -184,15 +216,16 @@ async fn guarded<T>(
     if staff {
         return attempt.await;
     }
-    let ip = state.client_ip(req);
-    state.throttle.check(ip)?;
+    let ticket = state
+        .throttle
+        .acquire(state.client_ip(req))
+        .map_err(|RetryAfter(secs)| ApiError::TooManyRequests {
+            limit: Limit::FailedAttempts,
+            retry_after_secs: secs,
+        })?;
     let result = attempt.await;
-    if let Err(ApiError::Refused {
-        code: "booking_not_found",
-        ..
-    }) = &result
-    {
-        state.throttle.fail(ip);
+    if !result.as_ref().is_err_and(ApiError::is_booking_not_found) {
+        state.throttle.refund(ticket);
     }
     result
 }
@@ -201,9 +234,9 @@ async fn guarded<T>(
 pub async fn lookup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_json(&body)?;
+    let value = body.0;
     let (number, email) = number_and_email(&value)?;
     let db = state.clone();
     let found = guarded(&req, &state, false, async move {
@@ -254,9 +287,9 @@ pub async fn reschedule(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_json(&body)?;
+    let value = body.0;
     let actor = actor_of(staff(&req, &state).await?);
     let mut errors = Errors::default();
     let root = Fields::root(&value, &mut errors);
@@ -317,11 +350,13 @@ pub async fn reschedule(
             time_zone,
             override_lead_time,
         };
-        db.db_write(move |conn| booking::reschedule(conn, &request, &actor, &mail, now))
+        let limits = db.limits.clone();
+        db.db_write(move |conn| booking::reschedule(conn, &request, &actor, &mail, now, &limits))
             .await
     })
     .await?;
-    tracing::info!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking rescheduled");
+    tracing::debug!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking rescheduled");
+    tracing::info!("booking rescheduled");
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(json!({"booking": done.booking, "previous": done.previous})))
 }
@@ -331,14 +366,14 @@ pub async fn cancel(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_json(&body)?;
+    let value = body.0;
     let actor = actor_of(staff(&req, &state).await?);
     let mut errors = Errors::default();
     let root = Fields::root(&value, &mut errors);
     let email = contact_email(&root, &mut errors, &actor);
-    let reason = root.string("reason", &mut errors, false, 1000, "");
+    let reason = root.text("reason", &mut errors, false, 1000, "");
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
@@ -364,7 +399,8 @@ pub async fn cancel(
         .await
     })
     .await?;
-    tracing::info!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking cancelled");
+    tracing::debug!(reservation = %done.booking["reservation_number"].as_str().unwrap_or(""), "booking cancelled");
+    tracing::info!("booking cancelled");
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(json!({"booking": done.booking, "cancellation_fee": done.fee})))
 }

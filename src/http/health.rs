@@ -1,7 +1,6 @@
 //! Liveness and readiness.
 
 use actix_web::{web, HttpResponse};
-use diesel::connection::SimpleConnection;
 
 use super::AppState;
 
@@ -9,17 +8,27 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "up"}))
 }
 
+/// Ready when the database answers within a second with the schema this build expects,
+/// and (on SQLite) its file is still the one opened.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let check = state.db(|conn| Ok(conn.batch_execute("SELECT 1")?)).await;
-    match check {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": "reachable"})),
-        Err(_) => HttpResponse::ServiceUnavailable()
-            .content_type("application/problem+json")
-            .json(serde_json::json!({
-                "type": "urn:greenroom:problem:database_unreachable", "title": "Not ready", "status": 503,
-                "detail": "the database cannot be reached", "code": "database_unreachable", "errors": []
-            })),
-    }
+    let db = state.db.clone();
+    let check = web::block(move || db.ready()).await;
+    let problem = match check {
+        Ok(Ok(())) => {
+            return HttpResponse::Ok()
+                .json(serde_json::json!({"status": "ready", "database": "reachable"}))
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => format!("the readiness check failed: {e}"),
+    };
+    tracing::warn!(problem = %problem, "not ready");
+    HttpResponse::ServiceUnavailable()
+        .content_type("application/problem+json")
+        .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
+        .json(serde_json::json!({
+            "type": "urn:greenroom:problem:database_unreachable", "title": "Not ready", "status": 503,
+            "detail": problem, "code": "database_unreachable", "errors": []
+        }))
 }
 
 /// `GET /metrics`: Prometheus text.
@@ -35,15 +44,15 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         })
         .await
         .unwrap_or_default();
-    let pool = state.pool.state();
+    let pool = state.db.pool.state();
     let body = state.metrics.render(
         &outbox,
         (
             pool.connections,
             pool.idle_connections,
-            state.pool.max_size(),
+            state.db.pool.max_size(),
         ),
-        state.queries.load(std::sync::atomic::Ordering::Relaxed),
+        state.db.queries.load(std::sync::atomic::Ordering::Relaxed),
     );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -7,7 +7,9 @@ mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+mod privacy;
 mod producers;
+pub mod server;
 mod staff;
 pub mod throttle;
 
@@ -17,7 +19,7 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::db::tokens::{self, Role, Staff};
-use crate::db::{DbConnection, Pool};
+use crate::db::{Database, DbConnection};
 use crate::error::ApiError;
 
 /// Largest request body accepted on any route.
@@ -25,10 +27,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: Pool,
+    /// Connections, the SQLite writer, and the checks that turn a lost database into 503.
+    pub db: Database,
     pub clock: Clock,
     /// Failed guesses of reservation numbers and e-mails, per client address.
-    pub throttle: std::sync::Arc<throttle::Throttle>,
+    pub throttle: std::sync::Arc<throttle::Limiter>,
+    /// Orders per client address (an hour).
+    pub order_limiter: std::sync::Arc<throttle::Limiter>,
     /// Take the client address from X-Forwarded-For / Forwarded (only behind a proxy
     /// that sets them).
     pub trust_forwarded: bool,
@@ -36,11 +41,11 @@ pub struct AppState {
     pub mail: crate::email::MailConfig,
     /// Wakes the outbox worker after a change, and stops it.
     pub outbox: crate::email::worker::OutboxHandle,
-    /// Database statements run so far by this instance.
-    pub queries: crate::db::QueryCounter,
-    /// Queues writers on SQLite (see `WriteGate`).
-    pub gate: crate::db::WriteGate,
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// What customers may book (horizon, orders per e-mail).
+    pub limits: crate::booking::Limits,
+    /// Where sent e-mails are kept as `.eml` files (erasure deletes them).
+    pub outbox_dir: std::path::PathBuf,
     /// Origins allowed to call the API from a browser (none: CORS off).
     pub cors_origins: std::sync::Arc<Vec<String>>,
 }
@@ -68,15 +73,15 @@ impl AppState {
 }
 
 impl AppState {
-    /// Run database work that writes on a blocking thread, after the write gate.
+    /// Run database work that writes on a blocking thread (on SQLite, through the one
+    /// writer connection).
     pub async fn db_write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let gate = self.gate.clone();
-        web::block(move || gate.run(&pool, f)).await?
+        let db = self.db.clone();
+        blocking(move || db.write(f)).await
     }
 
     /// Run database work on a blocking thread, never on an actix worker.
@@ -85,13 +90,27 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        let db = self.db.clone();
+        blocking(move || f(&mut *db.read()?)).await
     }
+}
+
+/// Run `f` on a blocking thread. A panic there is a bug: it becomes a logged 500 for
+/// this request alone (the database layer has already put its connection right).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            Err(ApiError::Internal(anyhow::anyhow!("panicked: {what}")))
+        })
+    })
+    .await?
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -124,6 +143,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/bookings/{reservation_number}/cancel",
                     web::post().to(bookings::cancel),
                 )
+                .route("/privacy/erase", web::post().to(privacy::erase))
                 .route("/schedule", web::get().to(staff::schedule))
                 .route("/outbox", web::get().to(staff::outbox))
                 .route("/producers", web::get().to(producers::list))
@@ -145,8 +165,88 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub use errors::normalise_errors;
 
+/// A JSON request body: sent as `application/json` (or a `+json` type), at most
+/// `MAX_BODY_BYTES`, arriving within the body timeout, and valid JSON. Anything else is
+/// refused before a handler runs: 415 (which also keeps a page on another site from
+/// posting here without a CORS preflight), 413, 408 or 400.
+pub struct JsonBody(pub Value);
+
+/// How long a request body may take to arrive when no setting says otherwise.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The time a body may take, set by the application.
+#[derive(Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+impl actix_web::FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsonBody, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        use actix_web::http::StatusCode;
+        if !is_json(req) {
+            return Box::pin(std::future::ready(Err(ApiError::refused(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "send the body as JSON with the header Content-Type: application/json",
+            ))));
+        }
+        let timeout = req.app_data::<BodyTimeout>().map_or(BODY_TIMEOUT, |t| t.0);
+        let body = <web::Payload as actix_web::FromRequest>::from_request(req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot take the body: {e}"))?;
+            let read = actix_web::rt::time::timeout(timeout, body.to_bytes_limited(MAX_BODY_BYTES));
+            let bytes = match read.await {
+                Err(_elapsed) => {
+                    return Err(ApiError::refused(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "request_timeout",
+                        "The body took too long",
+                        format!(
+                            "the request body did not arrive within {} seconds; send it again, all at once",
+                            timeout.as_secs()
+                        ),
+                    ))
+                }
+                Ok(Err(_limit)) => {
+                    return Err(ApiError::refused(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "Request body too large",
+                        format!("the body is larger than {MAX_BODY_BYTES} bytes; send less"),
+                    ))
+                }
+                Ok(Ok(Err(e))) => {
+                    return Err(ApiError::refused(
+                        StatusCode::BAD_REQUEST,
+                        "malformed_body",
+                        "The body could not be read",
+                        format!("the request body could not be read: {e}"),
+                    ))
+                }
+                Ok(Ok(Ok(bytes))) => bytes,
+            };
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
 /// The body as JSON, or a 400 that says where it broke.
-pub fn parse_json(body: &Bytes) -> Result<Value, ApiError> {
+fn parse_json(body: &Bytes) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::refused(
             actix_web::http::StatusCode::BAD_REQUEST,
@@ -179,8 +279,9 @@ pub async fn staff(req: &HttpRequest, state: &AppState) -> Result<Option<Staff>,
         .to_str()
         .ok()
         .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
+            // The scheme is case-insensitive (RFC 7235); one or more spaces follow it.
+            let (scheme, token) = v.trim_start().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
         })
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 200)

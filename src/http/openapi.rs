@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/bookings/{reservation_number}/cancel"),
     ("get", "/api/v1/schedule"),
     ("get", "/api/v1/outbox"),
+    ("post", "/api/v1/privacy/erase"),
     ("get", "/api/v1/producers"),
     ("post", "/api/v1/producers"),
     ("get", "/api/v1/producers/{id}"),
@@ -65,6 +66,11 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         "The zone shows this local time twice (fall back): add an offset",
     ),
     ("start_in_past", 422, "The start is in the past"),
+    (
+        "beyond_horizon",
+        422,
+        "The start is further ahead than bookings open (the booking horizon)",
+    ),
     (
         "lead_time",
         422,
@@ -119,6 +125,12 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
     ("invalid_status", 422, "Not one of the statuses listed"),
     ("invalid_number", 422, "A query number is out of range"),
     ("malformed_json", 400, "The body is not JSON"),
+    ("malformed_body", 400, "The body could not be read"),
+    (
+        "request_timeout",
+        408,
+        "The request body did not arrive in time",
+    ),
     ("bad_request", 400, "The request cannot be read"),
     ("unauthorized", 401, "No staff token, or an unknown one"),
     ("forbidden", 403, "The staff token's role may not do this"),
@@ -155,14 +167,32 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         "Too many simultaneous changes; send the same request again",
     ),
     ("payload_too_large", 413, "The body is larger than 64 KiB"),
-    ("unsupported_media_type", 415, "Send JSON"),
+    (
+        "unsupported_media_type",
+        415,
+        "Send JSON with Content-Type: application/json",
+    ),
+    (
+        "request_header_fields_too_large",
+        431,
+        "The request's headers are too large",
+    ),
     (
         "too_many_requests",
         429,
         "Too many failed attempts from this address; see Retry-After",
     ),
+    (
+        "too_many_orders",
+        429,
+        "Too many orders from this address or contact e-mail; see Retry-After",
+    ),
     ("internal_error", 500, "A failure on the service's side"),
-    ("service_unavailable", 503, "The database cannot be reached"),
+    (
+        "service_unavailable",
+        503,
+        "The database cannot be used just now (unreachable, gone, read-only); see Retry-After",
+    ),
     (
         "database_unreachable",
         503,
@@ -389,6 +419,8 @@ fn schemas() -> Value {
             "booking": r("Booking"),
             "previous": object(&["start", "end"], json!({"start": instant(), "end": instant(), "time_zone": string()}))
         })),
+        "EraseRequest": object(&["email"], json!({"email": email()})),
+        "Erased": object(&["bookings"], json!({"bookings": {"type": "integer", "minimum": 0, "description": "Bookings whose contact was erased"}})),
         "CancelRequest": object(&[], json!({"email": email(), "reason": text()})),
         "CancelResponse": object(&["booking", "cancellation_fee"], json!({
             "booking": r("Booking"),
@@ -577,6 +609,7 @@ pub fn document() -> Value {
                     not_found, ("409", "booking_cancelled"), ("429", "Too many failed attempts")
                 ])["responses"].clone()
             }), vec![number])},
+            "/api/v1/privacy/erase": {"post": with_body(op("Erase a contact's personal data from every booking, message and stored answer", "staff", true, json!({"200": ok("Erased", "Erased")}), &[staff[0], ("403", "Needs an admin token"), ("422", "email is missing or not an address")]), "EraseRequest")},
             "/api/v1/schedule": {"get": with_params(op("Assignments in a range", "staff", true, json!({"200": ok("The schedule", "Schedule")}), &staff), schedule_params)},
             "/api/v1/outbox": {"get": with_params(op("E-mails and their delivery", "staff", true, json!({"200": ok("The outbox", "Outbox")}), &staff), vec![
                 query("status", "pending, sent or failed", json!({"type": "string", "enum": ["pending", "sent", "failed"]})),

@@ -1,11 +1,11 @@
 //! Staff routes for the roster: producers, their hours and time off.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{parse_json, require, AppState};
+use super::{require, AppState, JsonBody};
 use crate::db::producers::{self, time_off_json};
 use crate::db::tokens::Role;
 use crate::domain::producer::{parse_producer, parse_time_off};
@@ -38,10 +38,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Admin).await?;
-    let input = parse_producer(&parse_json(&body)?).map_err(ApiError::Validation)?;
+    let input = parse_producer(&body.0).map_err(ApiError::Validation)?;
     let now = state.clock.now();
     let created = state
         .db_write(move |conn| Ok(producers::insert(conn, &input, now)?))
@@ -73,11 +73,11 @@ pub async fn replace(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Admin).await?;
     let id = producer_id(path.into_inner())?;
-    let input = parse_producer(&parse_json(&body)?).map_err(ApiError::Validation)?;
+    let input = parse_producer(&body.0).map_err(ApiError::Validation)?;
     let now = state.clock.now();
     let updated = state
         .db_write(move |conn| {
@@ -132,11 +132,11 @@ pub async fn add_time_off(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Bytes,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require(&req, &state, Role::Scheduler).await?;
     let id = producer_id(path.into_inner())?;
-    let value = parse_json(&body)?;
+    let value = body.0;
     let now = state.clock.now();
     let created = state
         .db_write(move |conn| {

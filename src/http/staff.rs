@@ -50,11 +50,15 @@ fn parse_bound(
     errors: &mut Errors,
 ) -> Option<DateTime<Utc>> {
     let raw = q.get(key)?.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Some(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
-    }
-    match DateTime::parse_from_rfc3339(raw) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
+    let parsed = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        .or_else(|_| DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)));
+    match parsed.map(crate::domain::local_time::check_year) {
+        Ok(Ok(t)) => Some(t),
+        Ok(Err(e)) => {
+            errors.add(key, "invalid_format", e.message().to_string());
+            None
+        }
         Err(_) => {
             errors.add(
                 key,

@@ -14,7 +14,10 @@ struct Work {
 }
 
 fn queries(app: &TestApp) -> u64 {
-    app.state.queries.load(std::sync::atomic::Ordering::SeqCst)
+    app.state
+        .db
+        .queries
+        .load(std::sync::atomic::Ordering::SeqCst)
 }
 
 async fn measure(producers: usize) -> Work {

@@ -157,6 +157,11 @@ pub struct Options {
     /// Leave the outbox worker off (its polling would count as database work).
     pub no_outbox_worker: bool,
     pub cors_origins: Vec<String>,
+    /// Orders per address an hour and per contact e-mail a day; None leaves both off,
+    /// since most tests order many times from one address with one e-mail.
+    pub order_limits: Option<(u32, u32)>,
+    /// Settings that no other option covers.
+    pub tweak: Option<fn(&mut Settings)>,
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -172,7 +177,8 @@ pub fn settings_for(
     clock: &Clock,
     outbox_dir: &std::path::Path,
 ) -> Settings {
-    Settings {
+    let (per_address, per_email) = opts.order_limits.unwrap_or((0, 0));
+    let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: database_url.to_string(),
         demo_roster: opts.demo_roster,
@@ -191,8 +197,17 @@ pub fn settings_for(
             poll: Duration::from_millis(25),
             lease: Duration::from_secs(30),
         },
+        orders_per_address_per_hour: per_address,
+        limits: greenroom::booking::Limits {
+            orders_per_email_per_day: per_email,
+            ..Default::default()
+        },
         ..Settings::default()
+    };
+    if let Some(tweak) = opts.tweak {
+        tweak(&mut settings);
     }
+    settings
 }
 
 pub async fn spawn(opts: Options) -> TestApp {
@@ -211,7 +226,7 @@ pub async fn spawn(opts: Options) -> TestApp {
     let state = app.state.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let (admin, scheduler) = {
-        let mut conn = state.pool.get().unwrap();
+        let mut conn = state.db.pool.get().unwrap();
         let now = clock.now();
         (
             tokens::create(&mut conn, Role::Admin, Some("tests"), now)
@@ -334,6 +349,21 @@ impl TestApp {
         assert_eq!(r.status, 201, "{}", r.body);
         r.body["id"].as_str().unwrap().to_string()
     }
+}
+
+/// An app with two producers in Paris, Lea and Hugo, weekdays 08:00–18:00.
+pub async fn spawn_with_two_producers(opts: Options) -> TestApp {
+    let app = spawn(opts).await;
+    for name in ["Lea", "Hugo"] {
+        app.add_producer(producer(
+            name,
+            "Europe/Paris",
+            &["en", "fr"],
+            weekdays("08:00", "18:00"),
+        ))
+        .await;
+    }
+    app
 }
 
 pub fn weekdays(start: &str, end: &str) -> Value {

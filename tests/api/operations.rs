@@ -333,11 +333,9 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly_with_json_logs_an
         let url = url.clone();
         let body = body.clone();
         async move {
-            client
-                .post(url)
-                .send_json(&body)
-                .await
-                .map(|r| r.status().as_u16())
+            let mut r = client.post(url).send_json(&body).await?;
+            let answer: Value = r.json().await.unwrap_or(Value::Null);
+            Ok::<_, awc::error::SendRequestError>((r.status().as_u16(), answer))
         }
     }));
     let pid = served.child.id();
@@ -352,8 +350,14 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly_with_json_logs_an
     killer.await.unwrap();
     let answered: Vec<u16> = answers
         .iter()
-        .filter_map(|a| a.as_ref().ok().copied())
+        .filter_map(|a| a.as_ref().ok().map(|(s, _)| *s))
         .collect();
+    let numbers: Vec<String> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok())
+        .filter_map(|(_, b)| b["reservation_number"].as_str().map(String::from))
+        .collect();
+    assert!(!numbers.is_empty(), "{answers:?}");
     assert!(!answered.is_empty());
     assert!(answered.iter().all(|s| *s < 500), "{answered:?}");
     let status = served.terminate();
@@ -372,6 +376,12 @@ async fn sigterm_finishes_requests_in_flight_and_exits_cleanly_with_json_logs_an
             !line.contains("Ana.Souza@Example.com"),
             "an e-mail address reached the logs: {line}"
         );
+        for number in &numbers {
+            assert!(
+                !line.contains(number.as_str()) && !line.contains(&number.replace('-', "")),
+                "a reservation number reached the INFO logs: {line}"
+            );
+        }
     }
     let access: Vec<&String> = logs.iter().filter(|l| l.contains("\"route\"")).collect();
     assert!(

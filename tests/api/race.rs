@@ -93,7 +93,7 @@ async fn the_database_itself_refuses_an_overlapping_assignment() {
             .status,
         201
     );
-    let mut conn = app.state.pool.get().unwrap();
+    let mut conn = app.state.db.pool.get().unwrap();
     let mut row: BookingRow = bookings::table
         .select(BookingRow::as_select())
         .first(&mut *conn)
