@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::clock::Clock;
-use crate::db::{self, tokens, DbUrl};
+use crate::db::{self, DbUrl};
+use crate::domain::staff::Role;
 use crate::settings::{self, Settings};
 
 #[derive(Debug, Parser)]
@@ -206,13 +207,19 @@ pub enum RoleArg {
     Scheduler,
 }
 
-fn open(database_url: &str) -> anyhow::Result<db::Pool> {
+/// What a command needs to run a use case: the database (migrated) and defaults.
+fn services(database_url: &str, outbox_dir: PathBuf) -> anyhow::Result<crate::workflow::Services> {
     let url = DbUrl::parse(database_url).map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
-    let pool = db::connect(&url, 1)?;
-    let mut conn = pool.get()?;
-    db::migrate(&mut conn)?;
-    drop(conn);
-    Ok(pool)
+    let database = db::Database::open(&url, 1, std::time::Duration::from_secs(30))?;
+    db::migrate(&mut *database.pool.get()?)?;
+    Ok(crate::workflow::Services {
+        db: database,
+        clock: Clock::system(),
+        mail: crate::email::MailConfig::default(),
+        limits: crate::workflow::Limits::default(),
+        outbox_dir,
+        outbox: crate::background::Signal::default(),
+    })
 }
 
 /// Settings from a `--config` file, for whatever neither a flag nor an environment
@@ -337,7 +344,7 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
                 email_from: args.email_from,
                 public_url: args.public_url,
                 cors_origins: args.cors_origins,
-                limits: crate::booking::Limits {
+                limits: crate::workflow::Limits {
                     horizon_days: args.booking_horizon_days,
                     orders_per_email_per_day: args.orders_per_email_per_day,
                 },
@@ -371,24 +378,21 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
             database_url,
             outbox_dir,
         } => {
-            if !crate::domain::input::valid_email(email.trim()) {
+            if !crate::domain::text::valid_email(email.trim()) {
                 anyhow::bail!(
                     "--email: '{email}' is not an e-mail address such as ana@example.com"
                 );
             }
-            let pool = open(&database_url)?;
-            let erased = crate::privacy::erase_contact(
-                &mut *pool.get()?,
-                &email,
-                &crate::booking::Actor::Service("erase-command"),
-                chrono::Utc::now(),
+            let svc = services(&database_url, outbox_dir)?;
+            let count = crate::workflow::privacy::erase_contact(
+                &svc,
+                email.trim(),
+                &crate::domain::staff::Actor::Service("erase-command"),
             )
             .map_err(|e| anyhow::anyhow!("erasure failed: {e}"))?;
-            crate::privacy::delete_files(&outbox_dir, &erased.files);
             println!(
-                "Erased the personal data of {} in {} booking(s).",
-                email.trim(),
-                erased.bookings
+                "Erased the personal data of {} in {count} booking(s).",
+                email.trim()
             );
             Ok(())
         }
@@ -416,17 +420,13 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
             database_url,
             label,
         }) => {
-            let pool = open(&database_url)?;
+            let svc = services(&database_url, settings::DEFAULT_OUTBOX_DIR.into())?;
             let role = match role {
-                RoleArg::Admin => tokens::Role::Admin,
-                RoleArg::Scheduler => tokens::Role::Scheduler,
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Scheduler => Role::Scheduler,
             };
-            let (id, token) = tokens::create(
-                &mut *pool.get()?,
-                role,
-                label.as_deref(),
-                chrono::Utc::now(),
-            )?;
+            let (id, token) = crate::workflow::staff::create_token(&svc, role, label.as_deref())
+                .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
             println!(
                 "Created a {} token (id {id}). Keep it secret: it is shown only once.",
                 role.as_str()

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc, Weekday};
 
-use crate::db::{producers, DbConnection};
+use crate::db::models::producers;
+use crate::db::DbConnection;
 use crate::domain::catalogue::Centre;
 use crate::domain::producer::{ProducerInput, WorkingSpan};
 

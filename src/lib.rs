@@ -1,20 +1,20 @@
 //! Greenroom: book a human producer to run an online meeting, training session or event.
-#![recursion_limit = "256"]
 
-pub mod booking;
+pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub use domain::error;
 pub mod email;
-pub mod error;
 pub mod http;
 pub mod loadtest;
-pub mod privacy;
+pub mod metrics;
 pub mod scheduling;
 pub mod settings;
 pub mod web;
+pub mod workflow;
 
 use std::net::TcpListener;
 
@@ -29,7 +29,8 @@ use crate::settings::Settings;
 pub struct Application {
     port: u16,
     server: Server,
-    worker: std::thread::JoinHandle<()>,
+    /// The outbox worker and the retention sweep, each on a thread of its own.
+    background: Vec<std::thread::JoinHandle<()>>,
     pub state: AppState,
 }
 
@@ -83,8 +84,8 @@ impl Application {
             from: settings.email_from.clone(),
             manage_url: format!("{}/manage", public_url.trim_end_matches('/')),
         };
-        let outbox = email::worker::OutboxHandle::default();
-        let metrics = std::sync::Arc::new(http::metrics::Metrics::default());
+        let outbox = background::Signal::default();
+        let metrics = std::sync::Arc::new(metrics::Metrics::default());
         let worker = email::worker::Worker {
             db: database.clone(),
             transport: std::sync::Arc::new(transport),
@@ -93,20 +94,32 @@ impl Application {
             retry: settings.retry.clone(),
             handle: outbox.clone(),
             metrics: metrics.clone(),
-            retention: (settings.retention_months > 0).then(|| email::worker::Retention {
-                months: settings.retention_months,
-                clock: settings.clock.clone(),
-                outbox_dir: settings.outbox_dir.clone(),
-            }),
         };
-        let worker = if settings.outbox_worker {
-            worker.spawn()
-        } else {
-            std::thread::spawn(|| ())
-        };
-        let state = AppState {
+        let services = workflow::Services {
             db: database,
             clock: settings.clock.clone(),
+            mail,
+            limits: settings.limits.clone(),
+            outbox_dir: settings.outbox_dir.clone(),
+            outbox: outbox.clone(),
+        };
+        let retention = background::Signal::default();
+        let mut background = vec![];
+        if settings.outbox_worker {
+            background.push(worker.spawn());
+        }
+        if settings.retention_months > 0 {
+            background.push(
+                workflow::privacy::Retention {
+                    svc: services.clone(),
+                    months: settings.retention_months,
+                    signal: retention.clone(),
+                }
+                .spawn(),
+            );
+        }
+        let state = AppState {
+            services,
             throttle: std::sync::Arc::new(http::throttle::Limiter::new(
                 settings.failed_attempts_per_minute,
                 std::time::Duration::from_secs(60),
@@ -116,24 +129,22 @@ impl Application {
                 std::time::Duration::from_secs(3600),
             )),
             trust_forwarded: settings.trust_forwarded,
-            mail,
-            outbox,
-            metrics: metrics.clone(),
+            metrics,
             cors_origins: std::sync::Arc::new(settings.cors_origins.clone()),
-            limits: settings.limits.clone(),
-            outbox_dir: settings.outbox_dir.clone(),
+            retention,
         };
         let server = http::server::start(
             listener,
             settings.workers,
             state.clone(),
             http::BodyTimeout(settings.body_timeout),
+            web::routes,
         )?;
         tracing::info!(address = %settings.bind, port, database = %url.redacted(), "greenroom listening");
         Ok(Application {
             port,
             server,
-            worker,
+            background,
             state,
         })
     }
@@ -146,9 +157,11 @@ impl Application {
     /// the outbox worker finish its current send, return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        self.state.outbox.stop();
-        let worker = self.worker;
-        let _ = actix_web::rt::task::spawn_blocking(move || worker.join()).await;
+        self.state.services.outbox.stop();
+        self.state.retention.stop();
+        for thread in self.background {
+            let _ = actix_web::rt::task::spawn_blocking(move || thread.join()).await;
+        }
         tracing::info!("greenroom stopped");
         served
     }

@@ -21,7 +21,7 @@ pub struct Settings {
     /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).
     pub pool_size: Option<u32>,
     /// The booking horizon and the orders a contact e-mail may place a day.
-    pub limits: crate::booking::Limits,
+    pub limits: crate::workflow::Limits,
     /// Erase the contacts of bookings ended more than this many months ago (0: never).
     pub retention_months: u32,
     /// Orders one client address may place an hour (0: no limit); staff are exempt.
@@ -60,7 +60,7 @@ impl Default for Settings {
             smtp_url: None,
             demo_roster: true,
             pool_size: None,
-            limits: crate::booking::Limits::default(),
+            limits: crate::workflow::Limits::default(),
             retention_months: 24,
             orders_per_address_per_hour: 30,
             body_timeout: std::time::Duration::from_secs(10),

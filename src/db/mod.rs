@@ -1,9 +1,9 @@
 //! Persistence: one connection type over PostgreSQL and SQLite, the pool, migrations,
 //! and the write transaction that keeps "check then insert" atomic on both.
 
-pub mod producers;
+pub mod models;
+pub mod roster;
 pub mod schema;
-pub mod tokens;
 
 use std::time::Duration;
 
@@ -572,6 +572,42 @@ pub fn is_transient(e: &DieselError) -> bool {
                 || m.contains("database table is locked")
         }
         _ => false,
+    }
+}
+
+// How database failures become the domain's error: 503 when the database, not the
+// request, is at fault.
+use crate::domain::error::Error;
+
+impl From<DieselError> for Error {
+    fn from(e: DieselError) -> Error {
+        // A conflict worth retrying stays internal, for the retry loop to see.
+        if is_unavailable(&e) && !is_transient(&e) {
+            Error::Unavailable(e.into())
+        } else {
+            Error::Internal(e.into())
+        }
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    /// A database failure wrapped on its way up is still the database's: 503 when it is
+    /// unavailable, whatever carried it.
+    fn from(e: anyhow::Error) -> Error {
+        let unavailable = e.downcast_ref::<Unavailable>().is_some()
+            || e.downcast_ref::<DieselError>()
+                .is_some_and(|d| is_unavailable(d) && !is_transient(d));
+        if unavailable {
+            Error::Unavailable(e)
+        } else {
+            Error::Internal(e)
+        }
+    }
+}
+
+impl From<Unavailable> for Error {
+    fn from(e: Unavailable) -> Error {
+        Error::Unavailable(e.into())
     }
 }
 

@@ -117,55 +117,6 @@ impl Catalogue {
             .map(String::as_str)
             .collect()
     }
-
-    /// The package as the public API shows it.
-    pub fn package_json(&self, p: &Package) -> serde_json::Value {
-        let service = |id: &String| serde_json::json!({"id": id, "description": self.services.get(id).cloned().unwrap_or_default()});
-        let optional: Vec<_> = p
-            .optional
-            .iter()
-            .map(|id| {
-                let ext = &self.extensions[id];
-                serde_json::json!({
-                    "service": id,
-                    "description": self.services.get(id).cloned().unwrap_or_default(),
-                    "price": self.money(ext.price_minor),
-                    "unit": ext.unit,
-                    "billing": "hourly, 1h30 minimum",
-                })
-            })
-            .collect();
-        let extensions: Vec<_> = p
-            .extensions
-            .iter()
-            .map(|id| {
-                let ext = &self.extensions[id];
-                serde_json::json!({
-                    "id": id,
-                    "name": ext.name,
-                    "price": self.money(ext.price_minor),
-                    "unit": ext.unit,
-                    "automatic": ext.automatic,
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "id": p.id,
-            "name": p.name,
-            "seed_name": p.seed_name,
-            "centre": p.centre,
-            "description": p.description,
-            "requires_scheduled_meeting": p.requires_scheduled_meeting,
-            "lead_time_days": p.lead_time_days,
-            "included_event_minutes": p.included_minutes,
-            "production_minutes": p.production_minutes,
-            "included": p.included.iter().map(service).collect::<Vec<_>>(),
-            "optional": optional,
-            "base_price": self.money(p.base_price_minor),
-            "extensions": extensions,
-            "cancellation_policy": self.policy(p),
-        })
-    }
 }
 
 #[cfg(test)]

@@ -19,11 +19,12 @@ pub enum StartError {
 }
 
 impl StartError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> super::error::ProblemCode {
+        use super::error::ProblemCode;
         match self {
-            StartError::Format(_) => "invalid_format",
-            StartError::Nonexistent(_) => "nonexistent_local_time",
-            StartError::Ambiguous(_) => "ambiguous_local_time",
+            StartError::Format(_) => ProblemCode::InvalidFormat,
+            StartError::Nonexistent(_) => ProblemCode::NonexistentLocalTime,
+            StartError::Ambiguous(_) => ProblemCode::AmbiguousLocalTime,
         }
     }
 
@@ -32,6 +33,14 @@ impl StartError {
             StartError::Format(m) | StartError::Nonexistent(m) | StartError::Ambiguous(m) => m,
         }
     }
+}
+
+/// A start and an end as a customer sees them, in their zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub time_zone: Tz,
 }
 
 /// Parse an IANA time zone name ("Europe/Paris"). Case-insensitive, like people type it.
@@ -169,9 +178,9 @@ mod tests {
     fn paris_gap_and_overlap() {
         let paris: Tz = "Europe/Paris".parse().unwrap();
         let gap = resolve_local(naive("2027-03-28T02:30"), paris).unwrap_err();
-        assert_eq!(gap.code(), "nonexistent_local_time");
+        assert_eq!(gap.code().as_str(), "nonexistent_local_time");
         let overlap = resolve_local(naive("2027-10-31T02:30"), paris).unwrap_err();
-        assert_eq!(overlap.code(), "ambiguous_local_time");
+        assert_eq!(overlap.code().as_str(), "ambiguous_local_time");
         assert!(overlap.message().contains("+02:00") && overlap.message().contains("+01:00"));
         let explicit = parse_start("2027-10-31T02:30:00+01:00", Some(paris)).unwrap();
         assert_eq!(
@@ -268,7 +277,11 @@ mod tests {
                         for s in [0, gap_len / 2, gap_len - 60] {
                             let local = gap_start + Duration::seconds(s);
                             let err = resolve_local(local, tz).unwrap_err();
-                            assert_eq!(err.code(), "nonexistent_local_time", "{tz} {local}");
+                            assert_eq!(
+                                err.code().as_str(),
+                                "nonexistent_local_time",
+                                "{tz} {local}"
+                            );
                         }
                     }
                 }

@@ -1,12 +1,18 @@
 //! Pure domain rules: no I/O, no clock of their own.
 
+pub mod booking;
 pub mod catalogue;
-pub mod input;
+pub mod error;
 pub mod local_time;
 pub mod money;
 pub mod order;
 pub mod policy;
 pub mod producer;
 #[cfg(test)]
-mod properties;
+pub(crate) mod properties;
 pub mod reservation_number;
+pub mod staff;
+pub mod text;
+
+/// What replaces a contact's personal data once erased.
+pub const ERASED: &str = "(erased)";

@@ -7,7 +7,7 @@ use super::money::Money;
 
 /// One rule: it applies when at least `min_hours_before` hours are left before the start
 /// (the first rule, in order, whose threshold is met).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicyRule {
     pub rule: String,
     pub min_hours_before: i64,

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalogue::Centre;
-use super::input::{element, primary_language, Errors, FieldError, Fields};
-use super::local_time::{check_year, parse_start, parse_zone};
+use super::error::ProblemCode;
+use super::local_time::check_year;
+use super::text::Problem;
 
 /// One weekly span of work in the producer's own zone. `end_min <= start_min` means the
 /// span crosses midnight and ends the next day; `end_min == 1440` is midnight at the end
@@ -124,156 +125,82 @@ pub struct ProducerInput {
     pub working_hours: Vec<WorkingSpan>,
 }
 
-pub fn parse_producer(body: &Value) -> Result<ProducerInput, Vec<FieldError>> {
-    let mut errors = Errors::default();
-    let root = Fields::root(body, &mut errors);
-    let name = root.string("name", &mut errors, true, 200, "the producer's name");
-    let email = root.email("email", &mut errors, true, "the producer's e-mail address");
-    let tz = root
-        .string(
-            "time_zone",
-            &mut errors,
-            true,
-            64,
-            "an IANA time zone such as Europe/Paris",
+/// A weekday as staff write it (see `parse_weekday`).
+pub fn weekday(v: &Value) -> Result<Weekday, Problem> {
+    parse_weekday(v).ok_or_else(|| {
+        (
+            ProblemCode::InvalidWeekday,
+            "weekday must be a day name such as monday, or 1 (Monday) to 7 (Sunday)".into(),
         )
-        .and_then(|n| match parse_zone(&n) {
-            Ok(tz) => Some(tz),
-            Err(m) => {
-                errors.add("time_zone", "invalid_time_zone", m);
-                None
-            }
-        });
-
-    let mut languages = Vec::new();
-    match root.array("languages", &mut errors, false) {
-        None if root.raw("languages").is_none() => languages.push("en".to_string()),
-        None => {}
-        Some(items) => {
-            for (i, v) in items.iter().enumerate() {
-                match v.as_str().and_then(primary_language) {
-                    Some(l) if !languages.contains(&l) => languages.push(l),
-                    Some(_) => {}
-                    None => errors.add(
-                        format!("languages[{i}]"),
-                        "invalid_language",
-                        "each language must be a BCP 47 tag such as en, fr or ja",
-                    ),
-                }
-            }
-            if items.is_empty() {
-                errors.add(
-                    "languages",
-                    "required",
-                    "list at least one language the producer works in, such as [\"en\"]",
-                );
-            }
-        }
-    }
-
-    let mut centres = Vec::new();
-    match root.array("centres", &mut errors, false) {
-        None if root.raw("centres").is_none() => centres.extend(Centre::ALL),
-        None => {}
-        Some(items) => {
-            for (i, v) in items.iter().enumerate() {
-                match v.as_str().and_then(Centre::parse) {
-                    Some(c) if !centres.contains(&c) => centres.push(c),
-                    Some(_) => {}
-                    None => errors.add(
-                        format!("centres[{i}]"),
-                        "invalid_centre",
-                        "each centre must be one of meeting, training, event",
-                    ),
-                }
-            }
-            if items.is_empty() {
-                errors.add(
-                    "centres",
-                    "required",
-                    "list at least one centre: meeting, training or event",
-                );
-            }
-        }
-    }
-
-    let mut hours = Vec::new();
-    if let Some(items) = root.array("working_hours", &mut errors, true) {
-        for (i, v) in items.iter().enumerate() {
-            let path = format!("working_hours[{i}]");
-            let f = element(v, path.clone(), &mut errors);
-            let weekday = match f.raw("weekday") {
-                Some(w) => parse_weekday(w).or_else(|| {
-                    errors.add(
-                        format!("{path}.weekday"),
-                        "invalid_weekday",
-                        "weekday must be a day name such as monday, or 1 (Monday) to 7 (Sunday)",
-                    );
-                    None
-                }),
-                None => {
-                    if f.present() {
-                        errors.add(
-                            format!("{path}.weekday"),
-                            "required",
-                            "weekday is required, such as monday",
-                        );
-                    }
-                    None
-                }
-            };
-            let start = f
-                .string("start", &mut errors, true, 5, "a time such as 09:00")
-                .and_then(|s| {
-                    parse_clock(&s, false).or_else(|| {
-                        errors.add(
-                            format!("{path}.start"),
-                            "invalid_format",
-                            format!("'{s}' is not a time of day such as 09:00"),
-                        );
-                        None
-                    })
-                });
-            let end = f
-                .string("end", &mut errors, true, 5, "a time such as 17:30")
-                .and_then(|s| {
-                    parse_clock(&s, true).or_else(|| {
-                        errors.add(
-                            format!("{path}.end"),
-                            "invalid_format",
-                            format!(
-                                "'{s}' is not a time of day such as 17:30 (24:00 for midnight)"
-                            ),
-                        );
-                        None
-                    })
-                });
-            if let (Some(weekday), Some(start_min), Some(end_min)) = (weekday, start, end) {
-                if start_min == end_min % 1440 && end_min != 1440 {
-                    errors.add(
-                        format!("{path}.end"),
-                        "invalid_working_hours",
-                        "start and end are the same time; for a whole day use 00:00 to 24:00",
-                    );
-                } else {
-                    hours.push(WorkingSpan {
-                        weekday,
-                        start_min,
-                        end_min,
-                    });
-                }
-            }
-        }
-    }
-
-    errors.into_result(|| ProducerInput {
-        name: name.unwrap_or_default(),
-        email: email.unwrap_or_default(),
-        time_zone: tz.expect("checked"),
-        languages,
-        centres,
-        working_hours: hours,
     })
+}
+
+/// A time of day, `HH:MM`; "24:00" only as an end.
+pub fn clock(s: &str, is_end: bool) -> Result<u16, Problem> {
+    parse_clock(s, is_end).ok_or_else(|| {
+        let example = if is_end {
+            "17:30 (24:00 for midnight)"
+        } else {
+            "09:00"
+        };
+        (
+            ProblemCode::InvalidFormat,
+            format!("'{s}' is not a time of day such as {example}"),
+        )
+    })
+}
+
+/// A span of work: start and end may not be the same time (a whole day is 00:00 to 24:00).
+pub fn span(weekday: Weekday, start_min: u16, end_min: u16) -> Result<WorkingSpan, Problem> {
+    if start_min == end_min % 1440 && end_min != 1440 {
+        Err((
+            ProblemCode::InvalidWorkingHours,
+            "start and end are the same time; for a whole day use 00:00 to 24:00".into(),
+        ))
+    } else {
+        Ok(WorkingSpan {
+            weekday,
+            start_min,
+            end_min,
+        })
+    }
+}
+
+/// A centre by name.
+pub fn centre(name: &str) -> Result<Centre, Problem> {
+    Centre::parse(name).ok_or_else(|| {
+        (
+            ProblemCode::InvalidCentre,
+            "each centre must be one of meeting, training, event".into(),
+        )
+    })
+}
+
+/// Time off may not be empty nor longer than a year at a time; its instants fall in the
+/// years dates are read in.
+pub fn time_off_range(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), (&'static str, Problem)> {
+    for (field, t) in [("start", start), ("end", end)] {
+        check_year(t).map_err(|e| (field, (e.code(), e.message().to_string())))?;
+    }
+    if end <= start {
+        return Err((
+            "end",
+            (ProblemCode::InvalidRange, "end must be after start".into()),
+        ));
+    }
+    if end - start > chrono::Duration::days(366) {
+        return Err((
+            "end",
+            (
+                ProblemCode::InvalidRange,
+                "time off is limited to one year at a time; add several periods".into(),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -283,46 +210,48 @@ pub struct TimeOffInput {
     pub reason: Option<String>,
 }
 
-/// Time off: `start` and `end` as instants, or local times in the producer's zone.
-pub fn parse_time_off(body: &Value, producer_zone: Tz) -> Result<TimeOffInput, Vec<FieldError>> {
-    let mut errors = Errors::default();
-    let root = Fields::root(body, &mut errors);
-    let instant =
-        |key: &str, errors: &mut Errors| {
-            root.string(
-            key,
-            errors,
-            true,
-            64,
-            "a local time in the producer's zone such as 2027-01-10T09:00, or an RFC 3339 instant",
-        )
-        .and_then(|s| match parse_start(&s, Some(producer_zone)).and_then(check_year) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.add(key, e.code(), e.message().to_string());
-                None
-            }
-        })
-        };
-    let start = instant("start", &mut errors);
-    let end = instant("end", &mut errors);
-    let reason = root.text("reason", &mut errors, false, 500, "");
-    if let (Some(s), Some(e)) = (start, end) {
-        if e <= s {
-            errors.add("end", "invalid_range", "end must be after start");
-        } else if e - s > chrono::Duration::days(366) {
-            errors.add(
-                "end",
-                "invalid_range",
-                "time off is limited to one year at a time; add several periods",
-            );
+/// A producer on the roster.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub time_zone: Tz,
+    pub languages: Vec<String>,
+    pub centres: Vec<Centre>,
+    pub working_hours: Vec<WorkingSpan>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Producer {
+    pub fn contact(&self) -> ProducerContact {
+        ProducerContact {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            time_zone: self.time_zone,
         }
     }
-    errors.into_result(|| TimeOffInput {
-        start: start.expect("checked"),
-        end: end.expect("checked"),
-        reason,
-    })
+}
+
+/// A producer as messages and bookings name them.
+#[derive(Debug, Clone)]
+pub struct ProducerContact {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub time_zone: Tz,
+}
+
+/// A period a producer does not work.
+#[derive(Debug, Clone)]
+pub struct TimeOff {
+    pub id: String,
+    pub producer_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub reason: Option<String>,
 }
 
 #[cfg(test)]
@@ -331,41 +260,29 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn producer_with_night_shift() {
-        let p = parse_producer(&json!({
-            "name": "Kenji", "email": "kenji@example.com", "time_zone": "Asia/Tokyo",
-            "languages": ["en", "ja-JP"], "centres": ["event"],
-            "working_hours": [{"weekday": "mon", "start": "22:00", "end": "06:00"}, {"weekday": 2, "start": "09:00", "end": "24:00"}]
-        }))
-        .unwrap();
-        assert_eq!(p.languages, ["en", "ja"]);
-        assert!(p.working_hours[0].crosses_midnight());
-        assert!(!p.working_hours[1].crosses_midnight());
-        let back = serde_json::to_value(&p.working_hours).unwrap();
+    fn weekdays_clocks_and_spans() {
+        assert_eq!(weekday(&json!("mon")), Ok(Weekday::Mon));
+        assert_eq!(weekday(&json!("Sunday")), Ok(Weekday::Sun));
+        assert_eq!(weekday(&json!(2)), Ok(Weekday::Tue));
         assert_eq!(
-            back[1],
-            json!({"weekday": "tuesday", "start": "09:00", "end": "24:00"})
+            weekday(&json!("funday")).unwrap_err().0,
+            ProblemCode::InvalidWeekday
         );
-    }
-
-    #[test]
-    fn bad_producer_reports_each_field() {
-        let errs = parse_producer(
-            &json!({"email": "x", "time_zone": "Bad/Zone", "centres": ["spa"],
-            "working_hours": [{"weekday": "funday", "start": "25:00", "end": "10:00"}]}),
-        )
-        .unwrap_err();
-        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(clock("09:00", false), Ok(540));
+        assert_eq!(clock("24:00", true), Ok(1440));
+        assert!(clock("24:00", false).is_err());
+        assert!(clock("25:00", true).is_err());
+        let night = span(Weekday::Mon, 22 * 60, 6 * 60).unwrap();
+        assert!(night.crosses_midnight());
         assert_eq!(
-            fields,
-            [
-                "name",
-                "email",
-                "time_zone",
-                "centres[0]",
-                "working_hours[0].weekday",
-                "working_hours[0].start"
-            ]
+            span(Weekday::Mon, 600, 600).unwrap_err().0,
+            ProblemCode::InvalidWorkingHours
+        );
+        assert!(span(Weekday::Mon, 0, 1440).is_ok());
+        let back = serde_json::to_value(span(Weekday::Tue, 540, 1440).unwrap()).unwrap();
+        assert_eq!(
+            back,
+            json!({"weekday": "tuesday", "start": "09:00", "end": "24:00"})
         );
     }
 }

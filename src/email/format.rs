@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::domain::local_time::zone_abbreviation;
 
@@ -82,16 +82,28 @@ pub fn time(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// A stretch of time as templates show it, in one zone.
-pub fn when(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, locale: &str) -> Value {
-    json!({
-        "date": date(start, tz, locale),
-        "start": time(start, tz),
-        "end": time(end, tz),
-        "end_date": date(end, tz, locale),
-        "ends_another_day": start.with_timezone(&tz).date_naive() != end.with_timezone(&tz).date_naive(),
-        "zone": tz.name(),
-        "abbreviation": zone_abbreviation(start, tz),
-    })
+#[derive(Debug, Clone, Serialize)]
+pub struct When {
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub end_date: String,
+    pub ends_another_day: bool,
+    pub zone: String,
+    pub abbreviation: String,
+}
+
+pub fn when(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, locale: &str) -> When {
+    When {
+        date: date(start, tz, locale),
+        start: time(start, tz),
+        end: time(end, tz),
+        end_date: date(end, tz, locale),
+        ends_another_day: start.with_timezone(&tz).date_naive()
+            != end.with_timezone(&tz).date_naive(),
+        zone: tz.name().to_string(),
+        abbreviation: zone_abbreviation(start, tz),
+    }
 }
 
 /// "1 h 30 min" / "1 h 30".

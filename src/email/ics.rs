@@ -38,7 +38,7 @@ fn text(value: &str) -> String {
         .replace("\r\n", "\n")
         .replace('\r', "\n")
         .chars()
-        .filter(|c| *c == '\n' || !crate::domain::input::forbidden_char(*c))
+        .filter(|c| *c == '\n' || !crate::domain::text::forbidden_char(*c))
         .collect()
 }
 
@@ -48,7 +48,7 @@ fn text(value: &str) -> String {
 fn param(value: &str) -> String {
     let inner: String = value
         .chars()
-        .filter(|c| !crate::domain::input::forbidden_char(*c))
+        .filter(|c| !crate::domain::text::forbidden_char(*c))
         .map(|c| if c == '"' { '\'' } else { c })
         .collect();
     format!("\"{}\"", inner.trim())

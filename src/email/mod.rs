@@ -1,5 +1,6 @@
-//! E-mail: what each change tells whom, written to the outbox in the booking's own
-//! transaction, rendered from handlebars templates and sent by a background worker.
+//! E-mail: what each change tells whom, as views built for the message (never the
+//! database row), written to the outbox in the booking's own transaction, rendered from
+//! handlebars templates and sent by a background worker.
 
 pub mod format;
 pub mod ics;
@@ -8,18 +9,15 @@ pub mod transport;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use diesel::prelude::*;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use crate::booking::{tz_of, BookingRow};
-use crate::db::schema::outbox;
-use crate::db::{from_db, to_db, DbConnection};
-use crate::domain::catalogue::Catalogue;
+use crate::db::models::outbox::NewMessage;
+use crate::domain::booking::Booking;
 use crate::domain::money::Money;
-use crate::domain::order::Charges;
+use crate::domain::order::{Contact, EventInfo, Meeting};
 use crate::domain::policy::{fee, PolicyRule};
-use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::producer::ProducerContact;
+use format::When;
 
 /// What every message needs to know about the service itself.
 #[derive(Debug, Clone)]
@@ -94,21 +92,98 @@ impl Kind {
     }
 }
 
-/// A producer as messages name them.
-#[derive(Debug, Clone)]
-pub struct ProducerContact {
-    pub id: String,
+/// A name and an address.
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
     pub name: String,
     pub email: String,
-    pub time_zone: Tz,
 }
 
-/// One message to write to the outbox.
-pub struct Outgoing {
-    pub kind: Kind,
-    pub recipient: String,
-    pub locale: String,
-    pub payload: Value,
+#[derive(Debug, Clone, Serialize)]
+pub struct ChargeLineView {
+    pub description: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChargesView {
+    pub lines: Vec<ChargeLineView>,
+    pub total: String,
+    pub note: String,
+}
+
+/// A rule of the cancellation policy: when it applies and what it would cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyLine {
+    pub when: String,
+    pub percent: i64,
+    pub fee: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CancellationView {
+    pub fee: String,
+    pub percent: i64,
+    pub reason: Option<String>,
+}
+
+/// What the calendar part of a message holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct IcsView {
+    pub uid: String,
+    pub sequence: i32,
+    pub start: String,
+    pub end: String,
+    pub summary: String,
+    pub description: String,
+    pub organizer: String,
+    pub attendee: String,
+    pub attendee_name: String,
+}
+
+/// Everything a contact's message shows, in their zone and language.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactView {
+    pub reservation_number: String,
+    pub package_name: String,
+    pub package_seed_name: String,
+    pub when: When,
+    pub previous: Option<When>,
+    pub duration: String,
+    pub producer_starts: String,
+    pub producer: Named,
+    pub contact: Contact,
+    pub company: String,
+    pub site: String,
+    pub event: EventInfo,
+    pub language: String,
+    pub language_pending: bool,
+    pub charges: ChargesView,
+    pub policy: Vec<PolicyLine>,
+    pub cancellation: Option<CancellationView>,
+    pub manage_url: String,
+    pub ics: IcsView,
+}
+
+/// Everything a producer's message shows, in the producer's zone (in English).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProducerView {
+    pub reservation_number: String,
+    pub producer: Named,
+    pub package_name: String,
+    pub when: When,
+    pub window: When,
+    pub previous: Option<When>,
+    pub customer_zone: When,
+    pub duration: String,
+    pub contact: Contact,
+    pub company: String,
+    pub site: String,
+    pub meeting: Meeting,
+    pub event: EventInfo,
+    pub language: String,
+    pub language_pending: bool,
+    pub ics: IcsView,
 }
 
 fn money(m: &Money) -> String {
@@ -116,180 +191,187 @@ fn money(m: &Money) -> String {
 }
 
 /// The policy as the message shows it: when each rule applies and what it would cost.
-fn policy_lines(rules: &[PolicyRule], total: &Money, locale: &str) -> Vec<Value> {
+fn policy_lines(rules: &[PolicyRule], total: &Money, locale: &str) -> Vec<PolicyLine> {
     rules
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let upper = if i == 0 {
-                None
-            } else {
-                Some(rules[i - 1].min_hours_before)
-            };
-            json!({
-                "when": format::policy_window(r.min_hours_before, upper, locale),
-                "percent": r.fee_percent,
-                "fee": money(&fee(r, total)),
-            })
+        .map(|(i, r)| PolicyLine {
+            when: format::policy_window(
+                r.min_hours_before,
+                i.checked_sub(1).map(|p| rules[p].min_hours_before),
+                locale,
+            ),
+            percent: r.fee_percent,
+            fee: money(&fee(r, total)),
         })
         .collect()
 }
 
-/// Everything a contact's message shows, in their zone and language.
+fn locale_of(contact: &Contact) -> &'static str {
+    if contact.locale == "fr" {
+        "fr"
+    } else {
+        "en"
+    }
+}
+
+fn to_json<T: Serialize>(view: &T) -> serde_json::Value {
+    serde_json::to_value(view).expect("views serialise")
+}
+
+/// The message a contact gets about their booking.
 pub fn contact_message(
     kind: Kind,
-    row: &BookingRow,
+    booking: &Booking,
     producer: &ProducerContact,
     previous: Option<(DateTime<Utc>, DateTime<Utc>)>,
     sequence: i32,
     cfg: &MailConfig,
-) -> Outgoing {
-    let tz = tz_of(row);
-    let contact: Value = serde_json::from_str(&row.contact).unwrap_or(Value::Null);
-    let locale = contact["locale"]
-        .as_str()
-        .filter(|l| *l == "fr")
-        .unwrap_or("en")
-        .to_string();
-    let charges: Option<Charges> = serde_json::from_str(&row.charges).ok();
-    let rules: Vec<PolicyRule> = serde_json::from_str(&row.cancellation_policy).unwrap_or_default();
-    let event: Value = serde_json::from_str(&row.event).unwrap_or(Value::Null);
-    let cancellation: Value = row
-        .cancellation
-        .as_deref()
-        .and_then(|c| serde_json::from_str(c).ok())
-        .unwrap_or(Value::Null);
-    let total = charges
-        .as_ref()
-        .map(|c| c.total.clone())
-        .unwrap_or_else(|| Catalogue::get().money(0));
-    let (start, end) = (from_db(row.start_at), from_db(row.end_at));
-    let number = ReservationNumber::from_key(&row.reservation_number).to_string();
-    let package = Catalogue::get().package(&row.package_id);
-    let payload = json!({
-        "reservation_number": number,
-        "package_name": package.map(|p| p.name.clone()).unwrap_or_else(|| row.package_id.clone()),
-        "package_seed_name": package.map(|p| p.seed_name.clone()).unwrap_or_default(),
-        "when": format::when(start, end, tz, &locale),
-        "previous": previous.map(|(s, e)| format::when(s, e, tz, &locale)),
-        "duration": format::duration(i64::from(row.duration_minutes), &locale),
-        "producer_starts": format::time(from_db(row.window_start), tz),
-        "producer": {"name": producer.name, "email": producer.email},
-        "contact": contact,
-        "company": row.company,
-        "site": row.site,
-        "event": event,
-        "language": row.language,
-        "language_pending": row.language_pending,
-        "charges": {
-            "lines": charges.as_ref().map(|c| c.lines.iter().map(|l| json!({"description": l.description, "amount": money(&l.amount)})).collect::<Vec<_>>()).unwrap_or_default(),
-            "total": money(&total),
-            "note": charges.as_ref().map(|c| c.note.clone()).unwrap_or_default(),
+) -> NewMessage {
+    let tz = booking.time_zone;
+    let locale = locale_of(&booking.contact);
+    let number = booking.number.to_string();
+    let package = booking.package();
+    let charges = &booking.charges;
+    let view = ContactView {
+        reservation_number: number.clone(),
+        package_name: package
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| booking.package_id.clone()),
+        package_seed_name: package.map(|p| p.seed_name.clone()).unwrap_or_default(),
+        when: format::when(booking.start, booking.end, tz, locale),
+        previous: previous.map(|(s, e)| format::when(s, e, tz, locale)),
+        duration: format::duration(booking.duration_minutes, locale),
+        producer_starts: format::time(booking.window_start, tz),
+        producer: Named {
+            name: producer.name.clone(),
+            email: producer.email.clone(),
         },
-        "policy": policy_lines(&rules, &total, &locale),
-        "cancellation": if cancellation.is_null() { Value::Null } else { json!({
-            "fee": cancellation["fee"]["amount"].as_object().and_then(|m| Some(Money::new(m.get("amount_minor")?.as_i64()?, m.get("currency")?.as_str()?))).map(|m| money(&m)),
-            "percent": cancellation["fee"]["fee_percent"],
-            "reason": cancellation["reason"],
-        })},
-        "manage_url": cfg.manage_url,
-        "ics": {
-            "uid": format!("{}@greenroom", row.id),
-            "sequence": sequence,
-            "start": start.to_rfc3339(),
-            "end": end.to_rfc3339(),
-            "summary": format!("{} — {}", event["title"].as_str().unwrap_or(""), package.map(|p| p.name.as_str()).unwrap_or("")),
-            "description": format!("Reservation {number}. Producer: {} <{}>", producer.name, producer.email),
-            "organizer": cfg.from,
-            "attendee": contact["email"],
-            "attendee_name": format!("{} {}", contact["first_name"].as_str().unwrap_or(""), contact["last_name"].as_str().unwrap_or("")),
+        contact: booking.contact.clone(),
+        company: booking.company.clone(),
+        site: booking.site.clone(),
+        event: booking.event.clone(),
+        language: booking.language.clone(),
+        language_pending: booking.language_pending,
+        charges: ChargesView {
+            lines: charges
+                .lines
+                .iter()
+                .map(|l| ChargeLineView {
+                    description: l.description.clone(),
+                    amount: money(&l.amount),
+                })
+                .collect(),
+            total: money(&charges.total),
+            note: charges.note.clone(),
         },
-    });
-    Outgoing {
-        kind,
-        recipient: contact["email"].as_str().unwrap_or_default().to_string(),
-        locale,
-        payload,
+        policy: policy_lines(&booking.cancellation_policy, &charges.total, locale),
+        cancellation: booking.cancellation.as_ref().map(|c| CancellationView {
+            fee: money(&c.fee.amount),
+            percent: c.fee.fee_percent,
+            reason: c.reason.clone(),
+        }),
+        manage_url: cfg.manage_url.clone(),
+        ics: IcsView {
+            uid: format!("{}@greenroom", booking.id),
+            sequence,
+            start: booking.start.to_rfc3339(),
+            end: booking.end.to_rfc3339(),
+            summary: format!(
+                "{} — {}",
+                booking.event.title,
+                package.map(|p| p.name.as_str()).unwrap_or("")
+            ),
+            description: format!(
+                "Reservation {number}. Producer: {} <{}>",
+                producer.name, producer.email
+            ),
+            organizer: cfg.from.clone(),
+            attendee: booking.contact.email.clone(),
+            attendee_name: format!(
+                "{} {}",
+                booking.contact.first_name, booking.contact.last_name
+            ),
+        },
+    };
+    NewMessage {
+        kind: kind.as_str(),
+        recipient: booking.contact.email.clone(),
+        locale: locale.to_string(),
+        payload: to_json(&view),
     }
 }
 
-/// Everything a producer's message shows, in the producer's zone (in English).
+/// The message a producer gets about a booking they run (or ran).
 pub fn producer_message(
     kind: Kind,
-    row: &BookingRow,
+    booking: &Booking,
     producer: &ProducerContact,
     previous: Option<(DateTime<Utc>, DateTime<Utc>)>,
     sequence: i32,
     cfg: &MailConfig,
-) -> Outgoing {
+) -> NewMessage {
     let tz = producer.time_zone;
-    let contact: Value = serde_json::from_str(&row.contact).unwrap_or(Value::Null);
-    let event: Value = serde_json::from_str(&row.event).unwrap_or(Value::Null);
-    let meeting: Value = serde_json::from_str(&row.meeting).unwrap_or(Value::Null);
-    let (window_start, end) = (from_db(row.window_start), from_db(row.end_at));
-    let start = from_db(row.start_at);
-    let number = ReservationNumber::from_key(&row.reservation_number).to_string();
-    let package = Catalogue::get().package(&row.package_id);
-    let payload = json!({
-        "reservation_number": number,
-        "producer": {"name": producer.name, "email": producer.email},
-        "package_name": package.map(|p| p.name.clone()).unwrap_or_else(|| row.package_id.clone()),
-        "when": format::when(start, end, tz, "en"),
-        "window": format::when(window_start, end, tz, "en"),
-        "previous": previous.map(|(s, e)| format::when(s, e, tz, "en")),
-        "customer_zone": format::when(start, end, tz_of(row), "en"),
-        "duration": format::duration(i64::from(row.duration_minutes), "en"),
-        "contact": contact,
-        "company": row.company,
-        "site": row.site,
-        "meeting": meeting,
-        "event": event,
-        "language": row.language,
-        "language_pending": row.language_pending,
-        "ics": {
-            "uid": format!("{}-producer-{}@greenroom", row.id, producer.id),
-            "sequence": sequence,
-            "start": window_start.to_rfc3339(),
-            "end": end.to_rfc3339(),
-            "summary": format!("Produce: {} ({})", event["title"].as_str().unwrap_or(""), row.company),
-            "description": format!("Reservation {number}. Join 30 minutes before the start. Customer contact: {} {} <{}>, {}",
-                contact["first_name"].as_str().unwrap_or(""), contact["last_name"].as_str().unwrap_or(""),
-                contact["email"].as_str().unwrap_or(""), contact["phone"].as_str().unwrap_or("")),
-            "organizer": cfg.from,
-            "attendee": producer.email,
-            "attendee_name": producer.name,
+    let number = booking.number.to_string();
+    let contact = &booking.contact;
+    let view = ProducerView {
+        reservation_number: number.clone(),
+        producer: Named {
+            name: producer.name.clone(),
+            email: producer.email.clone(),
         },
-    });
-    Outgoing {
-        kind,
+        package_name: booking
+            .package()
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| booking.package_id.clone()),
+        when: format::when(booking.start, booking.end, tz, "en"),
+        window: format::when(booking.window_start, booking.end, tz, "en"),
+        previous: previous.map(|(s, e)| format::when(s, e, tz, "en")),
+        customer_zone: format::when(booking.start, booking.end, booking.time_zone, "en"),
+        duration: format::duration(booking.duration_minutes, "en"),
+        contact: contact.clone(),
+        company: booking.company.clone(),
+        site: booking.site.clone(),
+        meeting: booking.meeting.clone(),
+        event: booking.event.clone(),
+        language: booking.language.clone(),
+        language_pending: booking.language_pending,
+        ics: IcsView {
+            uid: format!("{}-producer-{}@greenroom", booking.id, producer.id),
+            sequence,
+            start: booking.window_start.to_rfc3339(),
+            end: booking.end.to_rfc3339(),
+            summary: format!("Produce: {} ({})", booking.event.title, booking.company),
+            description: format!(
+                "Reservation {number}. Join 30 minutes before the start. Customer contact: {} {} <{}>, {}",
+                contact.first_name, contact.last_name, contact.email, contact.phone
+            ),
+            organizer: cfg.from.clone(),
+            attendee: producer.email.clone(),
+            attendee_name: producer.name.clone(),
+        },
+    };
+    NewMessage {
+        kind: kind.as_str(),
         recipient: producer.email.clone(),
         locale: "en".into(),
-        payload,
+        payload: to_json(&view),
     }
 }
 
-/// Write messages to the outbox (inside the caller's transaction).
-pub fn enqueue(
-    conn: &mut DbConnection,
-    booking_id: &str,
-    messages: Vec<Outgoing>,
-) -> QueryResult<()> {
-    let now = Utc::now();
-    for m in messages {
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::id.eq(uuid::Uuid::new_v4().to_string()),
-                outbox::booking_id.eq(Some(booking_id)),
-                outbox::kind.eq(m.kind.as_str()),
-                outbox::recipient.eq(&m.recipient),
-                outbox::locale.eq(&m.locale),
-                outbox::payload.eq(m.payload.to_string()),
-                outbox::status.eq("pending"),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(to_db(now)),
-                outbox::created_at.eq(to_db(now)),
-            ))
-            .execute(conn)?;
+/// Delete sent messages' files from the outbox folder (their contact's data was erased).
+/// Only names this service wrote are touched: a uuid and `.eml`, never a path.
+pub fn delete_files(outbox_dir: &std::path::Path, files: &[String]) {
+    for name in files {
+        if name.contains(['/', '\\']) || !name.ends_with(".eml") {
+            continue;
+        }
+        match std::fs::remove_file(outbox_dir.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(file = %name, error = %e, "cannot delete an erased e-mail file")
+            }
+        }
     }
-    Ok(())
 }

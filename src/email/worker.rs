@@ -4,20 +4,17 @@
 //! is retried with exponential backoff and jitter; after the last attempt, or on a
 //! permanent refusal, it is marked failed. Messages survive restarts: they are rows.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::Utc;
-use diesel::prelude::*;
 use serde_json::Value;
 
 use super::render::Templates;
 use super::transport::{self, SendError, Transport};
 use super::{ics, Kind, MailConfig};
-use crate::db::schema::outbox;
-use crate::db::{self, to_db, DbConnection};
+use crate::db::models::outbox::{self, OutboxRow, Outcome};
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -56,68 +53,7 @@ impl RetryPolicy {
 }
 
 /// Wakes the worker early (after a booking change) and stops it.
-#[derive(Clone, Default)]
-pub struct OutboxHandle {
-    stop: Arc<AtomicBool>,
-    wake: Arc<(Mutex<bool>, Condvar)>,
-}
-
-impl OutboxHandle {
-    pub fn wake(&self) {
-        let (lock, cv) = &*self.wake;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
-
-    pub fn stop(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.wake();
-    }
-
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-
-    fn sleep(&self, max: Duration) {
-        let (lock, cv) = &*self.wake;
-        let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-        let (mut woken, _) = cv
-            .wait_timeout_while(guard, max, |w| !*w)
-            .unwrap_or_else(|e| e.into_inner());
-        *woken = false;
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox)]
-pub struct OutboxRow {
-    pub id: String,
-    pub booking_id: Option<String>,
-    pub kind: String,
-    pub recipient: String,
-    pub locale: String,
-    pub payload: String,
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: chrono::NaiveDateTime,
-    pub locked_until: Option<chrono::NaiveDateTime>,
-    pub last_error: Option<String>,
-    pub created_at: chrono::NaiveDateTime,
-    pub sent_at: Option<chrono::NaiveDateTime>,
-    /// The `.eml` file a message became, when sent to the outbox folder.
-    pub delivered_as: Option<String>,
-}
-
-/// What became of one message.
-struct Outcome {
-    id: String,
-    status: &'static str,
-    attempts: i32,
-    error: Option<String>,
-    next_attempt_at: chrono::NaiveDateTime,
-    sent_at: Option<chrono::NaiveDateTime>,
-    delivered_as: Option<String>,
-}
+pub type OutboxHandle = crate::background::Signal;
 
 pub struct Worker {
     pub db: crate::db::Database,
@@ -126,71 +62,7 @@ pub struct Worker {
     pub mail: MailConfig,
     pub retry: RetryPolicy,
     pub handle: OutboxHandle,
-    pub metrics: Arc<crate::http::metrics::Metrics>,
-    /// Erase contacts of bookings that ended long ago (None: keep them).
-    pub retention: Option<Retention>,
-}
-
-/// The retention setting, swept by the worker at start and every hour.
-#[derive(Debug, Clone)]
-pub struct Retention {
-    pub months: u32,
-    pub clock: crate::clock::Clock,
-    pub outbox_dir: std::path::PathBuf,
-}
-
-impl Retention {
-    const EVERY: chrono::Duration = chrono::Duration::hours(1);
-
-    fn sweep(&self, db: &crate::db::Database) {
-        let now = self.clock.now();
-        let cutoff = crate::privacy::retention_cutoff(now, self.months);
-        match crate::privacy::erase_ended_before(db, cutoff, now, &self.outbox_dir) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                bookings = n,
-                months = self.months,
-                "retention: erased the contacts of bookings that ended long ago"
-            ),
-            Err(e) => tracing::warn!(error = %e, "retention sweep failed; will try again"),
-        }
-    }
-}
-
-/// Take up to `limit` due messages and lease them to this worker.
-fn claim(conn: &mut DbConnection, limit: i64, lease: Duration) -> QueryResult<Vec<OutboxRow>> {
-    let now = to_db(Utc::now());
-    let until = to_db(
-        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)),
-    );
-    db::write_transaction(conn, |conn| {
-        let due = outbox::table
-            .filter(outbox::status.eq("pending"))
-            .filter(outbox::next_attempt_at.le(now))
-            .filter(
-                outbox::locked_until
-                    .is_null()
-                    .or(outbox::locked_until.lt(now)),
-            )
-            .order(outbox::created_at)
-            .limit(limit)
-            .select(outbox::id);
-        let ids: Vec<String> = match conn {
-            DbConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
-            DbConnection::Sqlite(lite) => due.load(lite)?,
-        };
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set(outbox::locked_until.eq(Some(until)))
-            .execute(conn)?;
-        outbox::table
-            .filter(outbox::id.eq_any(&ids))
-            .order(outbox::created_at)
-            .select(OutboxRow::as_select())
-            .load(conn)
-    })
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Worker {
@@ -204,17 +76,10 @@ impl Worker {
 
     fn run(self) {
         tracing::info!(transport = %self.transport.describe(), "outbox worker started");
-        let mut next_sweep = self.retention.as_ref().map(|r| r.clock.now());
         while !self.handle.stopped() {
-            if let (Some(r), Some(due)) = (&self.retention, next_sweep) {
-                if r.clock.now() >= due {
-                    r.sweep(&self.db);
-                    next_sweep = Some(r.clock.now() + Retention::EVERY);
-                }
-            }
             let batch = match self
                 .db
-                .write(|c| -> anyhow::Result<_> { Ok(claim(c, 20, self.retry.lease)?) })
+                .write(|c| -> anyhow::Result<_> { Ok(outbox::claim(c, 20, self.retry.lease)?) })
             {
                 Ok(b) => b,
                 Err(e) => {
@@ -258,7 +123,7 @@ impl Worker {
                 self.metrics.email_sent();
                 tracing::info!(message = %row.id, kind = %row.kind, "e-mail sent");
                 delivered_as = file;
-                ("sent", None, now, Some(to_db(now)))
+                ("sent", None, now, Some(now))
             }
             Err(SendError::Permanent(e)) => {
                 tracing::error!(message = %row.id, kind = %row.kind, error = %e, "e-mail failed for good");
@@ -284,7 +149,7 @@ impl Worker {
             status,
             attempts,
             error,
-            next_attempt_at: to_db(next),
+            next_attempt_at: next,
             sent_at,
             delivered_as,
         }
@@ -295,54 +160,27 @@ impl Worker {
         if ids.is_empty() {
             return;
         }
-        let result = self.db.write(|conn| -> anyhow::Result<usize> {
-            Ok(diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
-                .set(outbox::locked_until.eq(None::<chrono::NaiveDateTime>))
-                .execute(conn)?)
-        });
+        let result = self
+            .db
+            .write(|conn| -> anyhow::Result<usize> { Ok(outbox::release(conn, ids)?) });
         if let Err(e) = result {
             // Their leases expire on their own: delayed, not lost.
             tracing::warn!(error = %e, "cannot release unsent messages");
         }
     }
 
-    /// Record a batch's outcomes in one transaction. A message withdrawn while it was
-    /// being sent (its contact's data erased meanwhile) keeps its withdrawn state, and
-    /// the file it just became is deleted.
+    /// Record a batch's outcomes; delete the files of messages withdrawn meanwhile.
     fn record(&self, outcomes: &[Outcome]) {
         if outcomes.is_empty() {
             return;
         }
-        let result = self.db.write(|conn| -> anyhow::Result<Vec<String>> {
-            Ok(db::write_transaction(conn, |conn| {
-                let mut withdrawn = vec![];
-                for o in outcomes {
-                    let updated = diesel::update(
-                        outbox::table
-                            .find(&o.id)
-                            .filter(outbox::status.eq("pending")),
-                    )
-                    .set((
-                        outbox::status.eq(o.status),
-                        outbox::attempts.eq(o.attempts),
-                        outbox::last_error.eq(&o.error),
-                        outbox::next_attempt_at.eq(o.next_attempt_at),
-                        outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
-                        outbox::sent_at.eq(o.sent_at),
-                        outbox::delivered_as.eq(&o.delivered_as),
-                    ))
-                    .execute(conn)?;
-                    if updated == 0 {
-                        withdrawn.extend(o.delivered_as.clone());
-                    }
-                }
-                diesel::QueryResult::Ok(withdrawn)
-            })?)
-        });
-        match result {
+        match self
+            .db
+            .write(|conn| -> anyhow::Result<Vec<String>> { Ok(outbox::record(conn, outcomes)?) })
+        {
             Ok(withdrawn) => {
                 if let Some(dir) = self.transport.folder() {
-                    crate::privacy::delete_files(dir, &withdrawn);
+                    super::delete_files(dir, &withdrawn);
                 }
             }
             // The leases expire and the messages are taken again: at worst sent twice,

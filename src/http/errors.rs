@@ -7,35 +7,17 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::error::ApiError;
+use super::problem::Problem;
+use crate::domain::error::{Error, ProblemCode};
 
-/// Does `path` match a described route pattern such as `/api/v1/producers/{id}`?
-fn matches(pattern: &str, path: &str) -> bool {
-    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
-    p.len() == q.len()
-        && p.iter()
-            .zip(&q)
-            .all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
-}
-
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    // A literal route (/api/v1/bookings/lookup) wins over a pattern that also matches it.
-    let routes = super::openapi::ROUTES;
-    let exact: Vec<_> = routes.iter().filter(|(_, p)| *p == req.path()).collect();
-    let candidates = if exact.is_empty() {
-        routes
-            .iter()
-            .filter(|(_, p)| matches(p, req.path()))
-            .collect()
-    } else {
-        exact
-    };
-    let allowed: Vec<String> = candidates.iter().map(|(m, _)| m.to_uppercase()).collect();
+/// Nothing is served here; or something is, with other methods (405, with `Allow` taken
+/// from the API's description).
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, Error> {
+    let allowed = super::openapi::methods_at(req.path());
     if !allowed.is_empty() {
-        let problem = ApiError::refused(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method not allowed",
+        let problem = Problem::new(
+            ProblemCode::MethodNotAllowed,
+            405,
             format!(
                 "{} is not allowed on {}; use {}",
                 req.method(),
@@ -43,17 +25,15 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
                 allowed.join(" or ")
             ),
         );
-        let mut res = actix_web::ResponseError::error_response(&problem);
+        let mut res = problem.response();
         res.headers_mut().insert(
             header::ALLOW,
             header::HeaderValue::from_str(&allowed.join(", ")).expect("method names are ASCII"),
         );
         return Ok(res);
     }
-    Err(ApiError::refused(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "No such resource",
+    Err(Error::refused(
+        ProblemCode::NotFound,
         format!(
             "nothing is served at {} {}; the API lives under /api/v1",
             req.method(),
@@ -75,15 +55,13 @@ pub fn normalise_errors<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let (code, title, detail): (&'static str, &'static str, String) = match status {
+    let (code, detail): (ProblemCode, String) = match status {
         StatusCode::NOT_FOUND => (
-            "not_found",
-            "No such resource",
+            ProblemCode::NotFound,
             format!("nothing is served at {}", res.request().path()),
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
-            "Method not allowed",
+            ProblemCode::MethodNotAllowed,
             format!(
                 "{} is not allowed on {}; see the API description for the methods this path takes",
                 res.request().method(),
@@ -91,33 +69,28 @@ pub fn normalise_errors<B: MessageBody + 'static>(
             ),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload_too_large",
-            "Request body too large",
+            ProblemCode::PayloadTooLarge,
             format!(
                 "the body is larger than {} bytes; send less",
                 super::MAX_BODY_BYTES
             ),
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
-            "Unsupported media type",
+            ProblemCode::UnsupportedMediaType,
             "send JSON with Content-Type: application/json".into(),
         ),
         s if s.is_client_error() => (
-            "bad_request",
-            "Bad request",
+            ProblemCode::BadRequest,
             "the request could not be read; check its method, path, headers and body".into(),
         ),
         _ => (
-            "internal_error",
-            "Internal error",
+            ProblemCode::InternalError,
             "something went wrong on our side; it is safe to retry".into(),
         ),
     };
-    let problem = ApiError::refused(status, code, title, detail);
+    let problem = Problem::new(code, status.as_u16(), detail);
     let (req, _) = res.into_parts();
-    let mut response: HttpResponse<BoxBody> = actix_web::ResponseError::error_response(&problem);
-    *response.status_mut() = status;
+    let response: HttpResponse<BoxBody> = problem.response();
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))

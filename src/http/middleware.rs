@@ -105,7 +105,7 @@ pub async fn around(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if route.starts_with("/api/") {
+    if route.starts_with("/api/v1/") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -21,6 +21,7 @@ use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::ErrorHandlers;
 use actix_web::App;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use utoipa_actix_web::AppExt;
 
 use super::{AppState, BodyTimeout};
 
@@ -31,6 +32,7 @@ pub fn start(
     workers: Option<usize>,
     state: AppState,
     body_timeout: BodyTimeout,
+    pages: fn(&mut actix_web::web::ServiceConfig),
 ) -> io::Result<Server> {
     let addr = listener.local_addr()?;
     let mut builder = Server::build();
@@ -40,11 +42,15 @@ pub fn start(
     Ok(builder
         .listen("greenroom", listener, move || {
             let app = App::new()
+                .into_utoipa_app()
+                .configure(super::routes)
+                .into_app()
+                .configure(super::app_config)
+                .configure(pages)
                 .app_data(actix_web::web::Data::new(state.clone()))
                 .app_data(body_timeout)
                 .wrap(ErrorHandlers::new().default_handler(super::normalise_errors))
-                .wrap(actix_web::middleware::from_fn(super::middleware::around))
-                .configure(super::routes);
+                .wrap(actix_web::middleware::from_fn(super::middleware::around));
             let http = HttpService::build()
                 .keep_alive(KeepAlive::default())
                 .client_request_timeout(Duration::from_secs(5))

@@ -15,6 +15,7 @@ struct Work {
 
 fn queries(app: &TestApp) -> u64 {
     app.state
+        .services
         .db
         .queries
         .load(std::sync::atomic::Ordering::SeqCst)

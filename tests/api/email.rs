@@ -498,7 +498,7 @@ async fn smtp_outage_and_restart_lose_and_double_nothing() {
 
     // Restart: the first instance goes away, a new one opens the same database.
     let database_url = first.database_url.clone();
-    first.state.outbox.stop();
+    first.state.services.outbox.stop();
     let second = spawn(Options {
         smtp_url: Some(smtp.url()),
         database_url: Some(database_url),

@@ -106,6 +106,7 @@ async fn health_and_readiness() {
 /// queries, are refused before they reach it.
 #[actix_web::test]
 async fn odd_ids_and_nul_bytes_never_reach_the_database() {
+    use crate::helpers::{producer, weekdays};
     let app = crate::helpers::spawn_app().await;
     let cases = [
         ("GET", "/api/v1/producers/%00", 404),
@@ -123,7 +124,17 @@ async fn odd_ids_and_nul_bytes_never_reach_the_database() {
         ("POST", "/api/v1/bookings/AAAA%00-BBBBB/cancel", 404),
     ];
     for (method, path, want) in cases {
-        let body = (method != "GET" && method != "DELETE").then(|| json!({"email": "a@b.example", "start": "2027-02-10T10:00", "end": "2027-02-10T11:00"}));
+        // A body each route would take, so that only the path is odd.
+        let body = match (
+            method,
+            path.ends_with("/cancel"),
+            path.ends_with("/time-off"),
+        ) {
+            ("GET" | "DELETE", _, _) => None,
+            (_, true, _) => Some(json!({"email": "a@b.example"})),
+            (_, _, true) => Some(json!({"start": "2027-02-10T10:00", "end": "2027-02-10T11:00"})),
+            _ => Some(producer("Odd", "UTC", &["en"], weekdays("09:00", "17:00"))),
+        };
         let r = app
             .request(method, path, Some(&app.admin), body.as_ref(), &[])
             .await;
@@ -136,4 +147,75 @@ async fn odd_ids_and_nul_bytes_never_reach_the_database() {
         )
         .await;
     assert_eq!(r.status, 422);
+}
+
+/// A field the API does not take is refused by name, not silently dropped: the customer
+/// would believe it was recorded.
+#[actix_web::test]
+async fn unknown_fields_are_refused_each_by_name() {
+    use crate::helpers::{order_body, producer, weekdays};
+    let app = crate::helpers::spawn_app().await;
+    let mut body = order_body("2027-02-10T10:00", "Europe/Paris", 60);
+    body["producer_id"] = json!("00000000-0000-0000-0000-000000000000");
+    body["attendees"] = json!(["bob@example.com"]);
+    body["event"]["agenda"] = json!("first this");
+    let r = app.order(&body).await;
+    assert_eq!((r.status, r.code()), (422, "unknown_field"), "{}", r.body);
+    let mut fields = r.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            ("attendees".to_string(), "unknown_field".to_string()),
+            ("event.agenda".to_string(), "unknown_field".to_string()),
+            ("producer_id".to_string(), "unknown_field".to_string()),
+        ]
+    );
+    // Elsewhere too: availability, lookups, the roster.
+    let r = app
+        .post(
+            "/api/v1/availability",
+            &json!({"package": "event-standard", "start": "2027-02-10T10:00", "time_zone": "UTC", "duration_minutes": 60, "producer": "Lea"}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        [("producer".to_string(), "unknown_field".to_string())]
+    );
+    let r = app
+        .post(
+            "/api/v1/bookings/lookup",
+            &json!({"reservation_number": "ABCDE-FGHJK", "email": "a@b.example", "pin": "1234"}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        [("pin".to_string(), "unknown_field".to_string())]
+    );
+    let mut lea = producer("Lea", "UTC", &["en"], weekdays("09:00", "17:00"));
+    lea["working_hours"][0]["break"] = json!("12:00");
+    let r = app.post_as(&app.admin, "/api/v1/producers", &lea).await;
+    assert_eq!(
+        r.field_errors(),
+        [(
+            "working_hours[0].break".to_string(),
+            "unknown_field".to_string()
+        )]
+    );
+    // A change that names what cannot change says so, and an unknown field is unknown.
+    let r = app
+        .post(
+            "/api/v1/bookings/ABCDE-FGHJK/reschedule",
+            &json!({"email": "a@b.example", "start": "2027-02-10T10:00", "package": "event-premium", "colour": "red"}),
+        )
+        .await;
+    let mut fields = r.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            ("colour".to_string(), "unknown_field".to_string()),
+            ("package".to_string(), "not_changeable".to_string()),
+        ]
+    );
 }

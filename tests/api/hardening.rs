@@ -47,8 +47,8 @@ async fn a_panic_inside_a_write_leaves_the_next_order_working() {
     // A bug that panics halfway through a write transaction, after it wrote.
     let outcome = app
         .state
-        .db_write(|conn| {
-            greenroom::db::write_transaction(conn, |conn| {
+        .run(|svc| {
+            svc.db.write(|conn| greenroom::db::write_transaction(conn, |conn| {
                 use diesel::RunQueryDsl;
                 diesel::sql_query(
                     "INSERT INTO idempotency_keys (key, request_hash, response_status, response_body, created_at) \
@@ -58,12 +58,12 @@ async fn a_panic_inside_a_write_leaves_the_next_order_working() {
                 if conn_is_anything(conn) {
                     panic!("a bug halfway through a write");
                 }
-                Ok::<_, greenroom::error::ApiError>(())
-            })
+                Ok::<_, greenroom::error::Error>(())
+            }))
         })
         .await;
     assert!(
-        matches!(outcome, Err(greenroom::error::ApiError::Internal(_))),
+        matches!(outcome, Err(greenroom::error::Error::Internal(_))),
         "{outcome:?}"
     );
     // The next order, change and cancel work, and the half-written row is gone.

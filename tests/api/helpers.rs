@@ -8,7 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use greenroom::clock::Clock;
-use greenroom::db::tokens::{self, Role};
+use greenroom::db::models::staff_tokens as tokens;
+use greenroom::domain::staff::Role;
 use greenroom::settings::Settings;
 use greenroom::Application;
 use serde_json::{json, Value};
@@ -128,7 +129,7 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.state.outbox.stop();
+        self.state.services.outbox.stop();
         let _ = std::fs::remove_dir_all(&self.outbox_dir);
     }
 }
@@ -198,7 +199,7 @@ pub fn settings_for(
             lease: Duration::from_secs(30),
         },
         orders_per_address_per_hour: per_address,
-        limits: greenroom::booking::Limits {
+        limits: greenroom::workflow::Limits {
             orders_per_email_per_day: per_email,
             ..Default::default()
         },
@@ -226,7 +227,7 @@ pub async fn spawn(opts: Options) -> TestApp {
     let state = app.state.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let (admin, scheduler) = {
-        let mut conn = state.db.pool.get().unwrap();
+        let mut conn = state.services.db.pool.get().unwrap();
         let now = clock.now();
         (
             tokens::create(&mut conn, Role::Admin, Some("tests"), now)

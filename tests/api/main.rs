@@ -14,6 +14,7 @@ mod hardening;
 mod helpers;
 mod instances;
 mod lookup;
+mod openapi;
 mod operations;
 mod ordering;
 mod privacy;

@@ -398,7 +398,21 @@ async fn every_described_operation_is_served_and_the_description_is_served() {
     let doc = app.get("/api/v1/openapi.json").await;
     assert_eq!(doc.status, 200);
     assert_eq!(doc.body["openapi"], "3.1.0");
-    for (method, path) in greenroom::http::openapi::ROUTES {
+    let paths = doc.body["paths"].as_object().unwrap().clone();
+    let operations: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| ["get", "post", "put", "delete"].contains(&m.as_str()))
+                .map(|m| (m.clone(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(operations.len() >= 20, "{operations:?}");
+    for (method, path) in &operations {
+        let method = method.as_str();
         let concrete = path
             .replace("{reservation_number}", "ABCDE-FGHJK")
             .replace("{id}", "some-id")
@@ -408,7 +422,7 @@ async fn every_described_operation_is_served_and_the_description_is_served() {
                 &method.to_uppercase(),
                 &concrete,
                 Some(&app.admin),
-                Some(&json!({})).filter(|_| *method != "get" && *method != "delete"),
+                Some(&json!({})).filter(|_| method != "get" && method != "delete"),
                 &[],
             )
             .await;

@@ -405,3 +405,44 @@ async fn lead_time_is_counted_from_the_current_time() {
     let r = app.order(&body).await;
     assert_eq!(r.status, 201, "{}", r.body);
 }
+
+/// Ordering for a colleague: the meeting is scheduled, by someone else, so no host ID
+/// is asked; the contact's own meeting still needs it.
+#[actix_web::test]
+async fn a_colleague_orders_without_a_host_id() {
+    let app = crate::helpers::spawn_with_two_producers(crate::helpers::Options::default()).await;
+    let mut body = order_body("2027-02-10T10:00", "Europe/Paris", 60);
+    body["meeting"] = json!({"scheduled": true, "scheduled_by": "someone_else"});
+    let r = app.order(&body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["meeting"]["scheduled_by"], "someone_else");
+    body["meeting"] = json!({"scheduled": true});
+    let r = app.order(&body).await;
+    assert_eq!(
+        r.field_errors(),
+        [(
+            "meeting.host_id".to_string(),
+            "meeting_not_scheduled".to_string()
+        )]
+    );
+    body["meeting"] = json!({"scheduled": true, "scheduled_by": "my boss"});
+    let r = app.order(&body).await;
+    assert_eq!(
+        r.field_errors(),
+        [
+            (
+                "meeting.scheduled_by".to_string(),
+                "invalid_format".to_string()
+            ),
+            (
+                "meeting.host_id".to_string(),
+                "meeting_not_scheduled".to_string()
+            )
+        ]
+    );
+    // Not scheduled at all: refused, except for Event Premium.
+    body["meeting"] = json!({"scheduled": false});
+    assert_eq!(app.order(&body).await.code(), "meeting_not_scheduled");
+    body["package"] = json!("event-premium");
+    assert_eq!(app.order(&body).await.status, 201);
+}

@@ -32,7 +32,7 @@ fn anas_order(start: &str) -> Value {
 
 /// Every text column of every table, lower-cased, joined: what the database holds.
 fn database_text(app: &TestApp) -> String {
-    let mut conn = app.state.db.pool.get().unwrap();
+    let mut conn = app.state.services.db.pool.get().unwrap();
     #[derive(diesel::QueryableByName)]
     struct Text {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -266,7 +266,7 @@ async fn retention_erases_contacts_of_bookings_ended_long_ago() {
     app.outbox_counts_when_sent(4).await;
     // 24 months and a day after Ana's booking ended; Bob's ended 20 months ago.
     app.clock.set(utc("2029-02-11T12:00:00Z"));
-    app.state.outbox.wake();
+    app.state.retention.wake();
     let number = old.body["reservation_number"].as_str().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {

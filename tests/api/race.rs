@@ -76,7 +76,7 @@ async fn concurrent_orders_for_different_times_all_succeed() {
 #[actix_web::test]
 async fn the_database_itself_refuses_an_overlapping_assignment() {
     use diesel::prelude::*;
-    use greenroom::booking::BookingRow;
+    use greenroom::db::models::bookings::BookingRow;
     use greenroom::db::schema::bookings;
 
     let app = spawn_app().await;
@@ -93,7 +93,7 @@ async fn the_database_itself_refuses_an_overlapping_assignment() {
             .status,
         201
     );
-    let mut conn = app.state.db.pool.get().unwrap();
+    let mut conn = app.state.services.db.pool.get().unwrap();
     let mut row: BookingRow = bookings::table
         .select(BookingRow::as_select())
         .first(&mut *conn)

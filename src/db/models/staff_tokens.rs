@@ -1,48 +1,12 @@
-//! Staff tokens: stored as SHA-256 hashes, never as themselves.
+//! The `staff_tokens` table: tokens stored as SHA-256 hashes, never as themselves.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::schema::staff_tokens;
-use super::{to_db, DbConnection};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Scheduler,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Scheduler => "scheduler",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "scheduler" => Some(Role::Scheduler),
-            _ => None,
-        }
-    }
-}
-
-/// Who a valid token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Staff {
-    pub token_id: String,
-    pub role: Role,
-}
-
-impl Staff {
-    /// How history names this person: the token's id, never the token.
-    pub fn actor(&self) -> String {
-        format!("staff:{}", self.token_id)
-    }
-}
+use crate::db::schema::staff_tokens;
+use crate::db::{to_db, DbConnection};
+pub use crate::domain::staff::{Role, Staff};
 
 pub fn hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());

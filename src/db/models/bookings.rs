@@ -1,0 +1,466 @@
+//! The `bookings` table: one row a booking, its parts stored as JSON text and read back
+//! into their types. A row whose part does not parse is an error naming the booking.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::bookings;
+use crate::db::{from_db, to_db, DbConnection};
+use crate::domain::booking::{Booking, BookingStatus, Cancellation};
+use crate::domain::order::{Contact, EventInfo, Meeting, MAX_DURATION, PREPARATION_MINUTES};
+use crate::domain::reservation_number::ReservationNumber;
+use crate::scheduling::Interval;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bookings)]
+pub struct BookingRow {
+    pub id: String,
+    pub reservation_number: String,
+    pub status: String,
+    pub package_id: String,
+    pub start_at: NaiveDateTime,
+    pub end_at: NaiveDateTime,
+    pub window_start: NaiveDateTime,
+    pub window_end: NaiveDateTime,
+    pub time_zone: String,
+    pub duration_minutes: i32,
+    pub producer_id: String,
+    pub language: String,
+    pub language_pending: bool,
+    pub contact: String,
+    pub contact_email_norm: String,
+    pub company: String,
+    pub site: String,
+    pub meeting: String,
+    pub event: String,
+    pub extensions: String,
+    pub charges: String,
+    pub cancellation_policy: String,
+    pub cancellation: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub erased_at: Option<NaiveDateTime>,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("booking parts serialise")
+}
+
+/// How a contact e-mail is compared: trimmed, lower case.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl BookingRow {
+    fn of(b: &Booking) -> BookingRow {
+        BookingRow {
+            id: b.id.clone(),
+            reservation_number: b.number.as_key().to_string(),
+            status: b.status.as_str().to_string(),
+            package_id: b.package_id.clone(),
+            start_at: to_db(b.start),
+            end_at: to_db(b.end),
+            window_start: to_db(b.window_start),
+            window_end: to_db(b.window_end),
+            time_zone: b.time_zone.name().to_string(),
+            duration_minutes: b.duration_minutes as i32,
+            producer_id: b.producer_id.clone(),
+            language: b.language.clone(),
+            language_pending: b.language_pending,
+            contact: json(&b.contact),
+            // An erased booking answers to no e-mail address.
+            contact_email_norm: if b.erased_at.is_some() {
+                String::new()
+            } else {
+                email_key(&b.contact.email)
+            },
+            company: b.company.clone(),
+            site: b.site.clone(),
+            meeting: json(&b.meeting),
+            event: json(&b.event),
+            extensions: json(&b.extensions),
+            charges: json(&b.charges),
+            cancellation_policy: json(&b.cancellation_policy),
+            cancellation: b.cancellation.as_ref().map(json),
+            created_at: to_db(b.created_at),
+            updated_at: to_db(b.updated_at),
+            erased_at: b.erased_at.map(to_db),
+        }
+    }
+}
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = anyhow::Error;
+
+    fn try_from(r: BookingRow) -> anyhow::Result<Booking> {
+        fn part<T: serde::de::DeserializeOwned>(
+            id: &str,
+            what: &str,
+            text: &str,
+        ) -> anyhow::Result<T> {
+            serde_json::from_str(text)
+                .map_err(|e| anyhow::anyhow!("booking {id} has a {what} that does not parse: {e}"))
+        }
+        let id = r.id.as_str();
+        Ok(Booking {
+            number: ReservationNumber::from_key(&r.reservation_number),
+            status: BookingStatus::parse(&r.status).ok_or_else(|| {
+                anyhow::anyhow!("booking {id} has an unknown status {}", r.status)
+            })?,
+            time_zone: r
+                .time_zone
+                .parse()
+                .map_err(|_| anyhow::anyhow!("booking {id} has an unknown zone {}", r.time_zone))?,
+            contact: part::<Contact>(id, "contact", &r.contact)?,
+            meeting: part::<Meeting>(id, "meeting", &r.meeting)?,
+            event: part::<EventInfo>(id, "event", &r.event)?,
+            extensions: part(id, "list of extensions", &r.extensions)?,
+            charges: part(id, "charges", &r.charges)?,
+            cancellation_policy: part(id, "cancellation policy", &r.cancellation_policy)?,
+            cancellation: r
+                .cancellation
+                .as_deref()
+                .map(|c| part::<Cancellation>(id, "cancellation", c))
+                .transpose()?,
+            package_id: r.package_id,
+            start: from_db(r.start_at),
+            end: from_db(r.end_at),
+            window_start: from_db(r.window_start),
+            window_end: from_db(r.window_end),
+            duration_minutes: i64::from(r.duration_minutes),
+            producer_id: r.producer_id,
+            language: r.language,
+            language_pending: r.language_pending,
+            company: r.company,
+            site: r.site,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+            erased_at: r.erased_at.map(from_db),
+            id: r.id,
+        })
+    }
+}
+
+fn load(rows: Vec<BookingRow>) -> anyhow::Result<Vec<Booking>> {
+    rows.into_iter().map(Booking::try_from).collect()
+}
+
+pub fn insert(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
+    diesel::insert_into(bookings::table)
+        .values(&BookingRow::of(booking))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Write every part of a booking back (after a change, a cancellation or an erasure).
+pub fn save(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
+    let r = BookingRow::of(booking);
+    diesel::update(bookings::table.find(&booking.id))
+        .set((
+            bookings::status.eq(r.status),
+            bookings::start_at.eq(r.start_at),
+            bookings::end_at.eq(r.end_at),
+            bookings::window_start.eq(r.window_start),
+            bookings::window_end.eq(r.window_end),
+            bookings::time_zone.eq(r.time_zone),
+            bookings::producer_id.eq(r.producer_id),
+            bookings::language_pending.eq(r.language_pending),
+            bookings::contact.eq(r.contact),
+            bookings::contact_email_norm.eq(r.contact_email_norm),
+            bookings::meeting.eq(r.meeting),
+            bookings::event.eq(r.event),
+            bookings::cancellation.eq(r.cancellation),
+            bookings::updated_at.eq(r.updated_at),
+            bookings::erased_at.eq(r.erased_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn by_number(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+) -> anyhow::Result<Option<Booking>> {
+    bookings::table
+        .filter(bookings::reservation_number.eq(number.as_key()))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Booking::try_from)
+        .transpose()
+}
+
+/// The booking with this number ordered with this contact e-mail (in any case).
+pub fn for_contact(
+    conn: &mut DbConnection,
+    number: &ReservationNumber,
+    email: &str,
+) -> anyhow::Result<Option<Booking>> {
+    bookings::table
+        .filter(bookings::reservation_number.eq(number.as_key()))
+        .filter(bookings::contact_email_norm.eq(email_key(email)))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Booking::try_from)
+        .transpose()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> anyhow::Result<Vec<Booking>> {
+    load(
+        bookings::table
+            .filter(bookings::id.eq_any(ids))
+            .select(BookingRow::as_select())
+            .load(conn)?,
+    )
+}
+
+/// Ids of the bookings ordered with this contact e-mail.
+pub fn ids_for_contact(conn: &mut DbConnection, email: &str) -> QueryResult<Vec<String>> {
+    bookings::table
+        .filter(bookings::contact_email_norm.eq(email_key(email)))
+        .select(bookings::id)
+        .load(conn)
+}
+
+/// Ids of up to `limit` bookings that ended before `cutoff` and still hold personal data.
+pub fn ids_ended_before(
+    conn: &mut DbConnection,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    bookings::table
+        .filter(bookings::erased_at.is_null())
+        .filter(bookings::end_at.lt(to_db(cutoff)))
+        .select(bookings::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// When this contact e-mail's bookings made after `since` were made, newest first, at
+/// most `limit` of them.
+pub fn made_since_by(
+    conn: &mut DbConnection,
+    email: &str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    Ok(bookings::table
+        .filter(bookings::contact_email_norm.eq(email_key(email)))
+        .filter(bookings::created_at.gt(to_db(since)))
+        .select(bookings::created_at)
+        .order(bookings::created_at.desc())
+        .limit(limit)
+        .load::<NaiveDateTime>(conn)?
+        .into_iter()
+        .map(from_db)
+        .collect())
+}
+
+/// No producer window is longer than the longest event plus the preparation, so a window
+/// overlapping an instant starts less than that before it. Overlap queries use this as a
+/// lower bound on `window_start`, which keeps their index range as short as the range
+/// asked for, however long the schedule grows.
+pub fn earliest_overlapping_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - Duration::minutes(MAX_DURATION + PREPARATION_MINUTES)
+}
+
+/// (booking id, producer id, window) of confirmed bookings whose window overlaps `range`.
+pub fn busy_windows(
+    conn: &mut DbConnection,
+    range: Interval,
+) -> QueryResult<Vec<(String, String, Interval)>> {
+    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = bookings::table
+        .filter(bookings::status.eq("confirmed"))
+        .filter(bookings::window_start.lt(to_db(range.end)))
+        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
+        .filter(bookings::window_end.gt(to_db(range.start)))
+        .select((
+            bookings::id,
+            bookings::producer_id,
+            bookings::window_start,
+            bookings::window_end,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(b, p, s, e)| (b, p, Interval::new(from_db(s), from_db(e))))
+        .collect())
+}
+
+/// Each producer's number of confirmed bookings overlapping `week`, leaving one out.
+pub fn loads(
+    conn: &mut DbConnection,
+    week: Interval,
+    set_aside: Option<&str>,
+) -> QueryResult<Vec<(String, i64)>> {
+    bookings::table
+        .filter(bookings::status.eq("confirmed"))
+        .filter(bookings::window_start.lt(to_db(week.end)))
+        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(week.start))))
+        .filter(bookings::window_end.gt(to_db(week.start)))
+        .filter(bookings::id.ne(set_aside.unwrap_or("")))
+        .group_by(bookings::producer_id)
+        .select((bookings::producer_id, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Confirmed bookings whose window overlaps `range`, optionally of one producer, in
+/// order of their windows (at most `limit`).
+pub fn in_windows(
+    conn: &mut DbConnection,
+    range: Interval,
+    producer: Option<&str>,
+    limit: i64,
+) -> anyhow::Result<Vec<Booking>> {
+    let mut query = bookings::table
+        .filter(bookings::status.eq("confirmed"))
+        .filter(bookings::window_start.lt(to_db(range.end)))
+        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
+        .filter(bookings::window_end.gt(to_db(range.start)))
+        .into_boxed();
+    if let Some(p) = producer {
+        query = query.filter(bookings::producer_id.eq(p.to_string()));
+    }
+    load(
+        query
+            .order(bookings::window_start)
+            .limit(limit)
+            .select(BookingRow::as_select())
+            .load(conn)?,
+    )
+}
+
+/// A page of bookings starting in `[from, to)`, with the number of all such bookings.
+pub fn page(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    status: Option<BookingStatus>,
+    page: i64,
+    per_page: i64,
+) -> anyhow::Result<(i64, Vec<Booking>)> {
+    let base = || {
+        let mut q = bookings::table
+            .filter(bookings::start_at.ge(to_db(from)))
+            .filter(bookings::start_at.lt(to_db(to)))
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(bookings::status.eq(s.as_str()));
+        }
+        q
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows = base()
+        .order((bookings::start_at, bookings::id))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .select(BookingRow::as_select())
+        .load(conn)?;
+    Ok((total, load(rows)?))
+}
+
+/// Numbers of this producer's confirmed bookings that have not ended yet.
+pub fn upcoming_numbers_of(
+    conn: &mut DbConnection,
+    producer_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<ReservationNumber>> {
+    Ok(bookings::table
+        .filter(bookings::producer_id.eq(producer_id))
+        .filter(bookings::status.eq("confirmed"))
+        .filter(bookings::window_end.gt(to_db(now)))
+        .order(bookings::start_at)
+        .select(bookings::reservation_number)
+        .load::<String>(conn)?
+        .iter()
+        .map(|k| ReservationNumber::from_key(k))
+        .collect())
+}
+
+/// Numbers of this producer's confirmed bookings whose window overlaps `range`.
+pub fn numbers_overlapping(
+    conn: &mut DbConnection,
+    producer_id: &str,
+    range: Interval,
+) -> QueryResult<Vec<ReservationNumber>> {
+    Ok(bookings::table
+        .filter(bookings::producer_id.eq(producer_id))
+        .filter(bookings::status.eq("confirmed"))
+        .filter(bookings::window_start.lt(to_db(range.end)))
+        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
+        .filter(bookings::window_end.gt(to_db(range.start)))
+        .order(bookings::start_at)
+        .select(bookings::reservation_number)
+        .load::<String>(conn)?
+        .iter()
+        .map(|k| ReservationNumber::from_key(k))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> BookingRow {
+        let t = chrono::NaiveDate::from_ymd_opt(2027, 2, 10)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        BookingRow {
+            id: "b-1".into(),
+            reservation_number: "ABCDEFGHJK".into(),
+            status: "confirmed".into(),
+            package_id: "event-standard".into(),
+            start_at: t,
+            end_at: t,
+            window_start: t,
+            window_end: t,
+            time_zone: "Europe/Paris".into(),
+            duration_minutes: 60,
+            producer_id: "p-1".into(),
+            language: "en".into(),
+            language_pending: false,
+            contact: r#"{"first_name":"Ana","last_name":"Souza","phone":"+1 555 010 2000","email":"ana@example.com","locale":"en"}"#.into(),
+            contact_email_norm: "ana@example.com".into(),
+            company: "Acme".into(),
+            site: "acme.webex.com".into(),
+            meeting: r#"{"scheduled":true,"host_id":"h","host_email":null,"meeting_number":null}"#.into(),
+            event: r#"{"title":"Launch","details":null,"comments":null,"language":"en"}"#.into(),
+            extensions: "[]".into(),
+            charges: r#"{"lines":[],"total":{"amount_minor":0,"currency":"USD"},"note":""}"#.into(),
+            cancellation_policy: "[]".into(),
+            cancellation: None,
+            created_at: t,
+            updated_at: t,
+            erased_at: None,
+        }
+    }
+
+    #[test]
+    fn stored_parts_are_read_into_their_types() {
+        let b = Booking::try_from(row()).unwrap();
+        assert_eq!(b.contact.last_name, "Souza");
+        assert_eq!(b.meeting.host_id.as_deref(), Some("h"));
+        // Rows written before `scheduled_by` existed read as the contact's own meeting.
+        assert_eq!(
+            b.meeting.scheduled_by,
+            crate::domain::order::ScheduledBy::Me
+        );
+    }
+
+    #[test]
+    fn a_part_that_does_not_parse_is_an_error_naming_the_booking() {
+        let mut broken = row();
+        broken.contact = r#"{"first_name": 7}"#.into();
+        let e = Booking::try_from(broken).unwrap_err().to_string();
+        assert!(e.contains("booking b-1") && e.contains("contact"), "{e}");
+        let mut broken = row();
+        broken.cancellation = Some("null-ish".into());
+        let e = Booking::try_from(broken).unwrap_err().to_string();
+        assert!(
+            e.contains("booking b-1") && e.contains("cancellation"),
+            "{e}"
+        );
+    }
+}

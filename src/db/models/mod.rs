@@ -1,0 +1,9 @@
+//! One file a table: its row type and every query that reads or writes it.
+
+pub mod booking_events;
+pub mod bookings;
+pub mod idempotency_keys;
+pub mod outbox;
+pub mod producers;
+pub mod staff_tokens;
+pub mod time_off;

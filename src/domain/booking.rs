@@ -1,0 +1,188 @@
+//! A booking as the service knows it once stored: every part typed, and its history.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::catalogue::{Catalogue, Package};
+use super::local_time::Slot;
+use super::money::Money;
+use super::order::{Charges, Contact, EventInfo, ExtensionOrder, Meeting};
+use super::policy::PolicyRule;
+use super::reservation_number::ReservationNumber;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Confirmed,
+    Cancelled,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BookingStatus> {
+        match s {
+            "confirmed" => Some(BookingStatus::Confirmed),
+            "cancelled" => Some(BookingStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// A booked producer for an event.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub id: String,
+    pub number: ReservationNumber,
+    pub status: BookingStatus,
+    pub package_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The producer's window: from the preparation before the start to the end.
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    /// The customer's zone: times are shown in it.
+    pub time_zone: Tz,
+    pub duration_minutes: i64,
+    pub producer_id: String,
+    /// Primary language subtag of the support asked for.
+    pub language: String,
+    /// No producer speaking `language` was free: an English speaker was assigned, to be
+    /// confirmed.
+    pub language_pending: bool,
+    pub contact: Contact,
+    pub company: String,
+    pub site: String,
+    pub meeting: Meeting,
+    pub event: EventInfo,
+    pub extensions: Vec<ExtensionOrder>,
+    pub charges: Charges,
+    /// The policy the booking was sold with.
+    pub cancellation_policy: Vec<PolicyRule>,
+    pub cancellation: Option<Cancellation>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the contact's personal data was erased.
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+impl Booking {
+    pub fn package(&self) -> Option<&'static Package> {
+        Catalogue::get().package(&self.package_id)
+    }
+
+    pub fn slot(&self) -> Slot {
+        Slot {
+            start: self.start,
+            end: self.end,
+            time_zone: self.time_zone,
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.status == BookingStatus::Cancelled
+    }
+}
+
+/// What cancelling cost, by the booking's policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CancellationFee {
+    pub amount: Money,
+    pub policy_rule: String,
+    pub fee_percent: i64,
+    pub description: String,
+    pub minutes_before_start: i64,
+}
+
+/// How a booking was cancelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub cancelled_at: DateTime<Utc>,
+    /// Who cancelled (an actor name).
+    pub by: String,
+    pub reason: Option<String>,
+    pub fee: CancellationFee,
+}
+
+/// What happened to a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    Rescheduled,
+    ProducerChanged,
+    Cancelled,
+    PersonalDataErased,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::Rescheduled => "rescheduled",
+            EventKind::ProducerChanged => "producer_changed",
+            EventKind::Cancelled => "cancelled",
+            EventKind::PersonalDataErased => "personal_data_erased",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Created,
+            EventKind::Rescheduled,
+            EventKind::ProducerChanged,
+            EventKind::Cancelled,
+            EventKind::PersonalDataErased,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// More about a line of history.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    /// Staff booked inside the lead time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_lead_time: Option<bool>,
+    /// The reason given for a cancellation (erased with the contact's data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<CancellationFee>,
+}
+
+impl EventDetail {
+    pub fn is_empty(&self) -> bool {
+        *self == EventDetail::default()
+    }
+}
+
+/// One line of a booking's history.
+#[derive(Debug, Clone)]
+pub struct HistoryEvent {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    /// `customer`, `staff:<token id>` or `service:<job>`.
+    pub actor: String,
+    pub old: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub new: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub old_producer_id: Option<String>,
+    pub new_producer_id: Option<String>,
+    pub detail: Option<EventDetail>,
+}
+
+/// A booking with what is shown around it: the producer it names, and its history
+/// (when asked for).
+#[derive(Debug, Clone)]
+pub struct BookingDetails {
+    pub booking: Booking,
+    pub producer: Option<super::producer::ProducerContact>,
+    pub history: Option<Vec<HistoryEvent>>,
+}

@@ -1,0 +1,105 @@
+//! Cancelling a booking: the fee follows the policy the booking was sold with, from the
+//! time left before the start, on the standard charges. The producer is free at once.
+
+use crate::db::models::{booking_events, bookings, outbox, producers};
+use crate::domain::booking::{
+    BookingDetails, BookingStatus, Cancellation, CancellationFee, EventDetail, EventKind,
+    HistoryEvent,
+};
+use crate::domain::error::Error;
+use crate::domain::policy::{applicable_rule, fee};
+use crate::domain::reservation_number::ReservationNumber;
+use crate::email::{self, Kind};
+
+use super::change::booking_cancelled;
+use super::lookup::{details, for_change};
+use super::{with_retries, Actor, Services};
+
+pub struct Cancelled {
+    pub details: BookingDetails,
+    pub fee: CancellationFee,
+}
+
+pub fn cancel(
+    svc: &Services,
+    number: &ReservationNumber,
+    email: Option<&str>,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<Cancelled, Error> {
+    let now = svc.now();
+    let done = svc.db.write(|conn| {
+        with_retries(conn, |conn| {
+            let mut booking = for_change(conn, number, email, actor)?;
+            if booking.is_cancelled() {
+                return Err(booking_cancelled(&booking.number));
+            }
+            let rule = applicable_rule(&booking.cancellation_policy, booking.start, now)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("booking {} has an empty cancellation policy", booking.id)
+                })?;
+            let fee = CancellationFee {
+                amount: fee(rule, &booking.charges.total),
+                policy_rule: rule.rule.clone(),
+                fee_percent: rule.fee_percent,
+                description: rule.description.clone(),
+                minutes_before_start: (booking.start - now).num_minutes(),
+            };
+            booking.status = BookingStatus::Cancelled;
+            booking.cancellation = Some(Cancellation {
+                cancelled_at: now,
+                by: actor.name(),
+                reason: reason.map(String::from),
+                fee: fee.clone(),
+            });
+            booking.updated_at = now;
+            bookings::save(conn, &booking)?;
+            let line = HistoryEvent {
+                at: now,
+                kind: EventKind::Cancelled,
+                actor: actor.name(),
+                old: Some((booking.start, booking.end)),
+                new: None,
+                old_producer_id: Some(booking.producer_id.clone()),
+                new_producer_id: None,
+                detail: Some(EventDetail {
+                    reason: reason.map(String::from),
+                    fee: Some(fee.clone()),
+                    ..EventDetail::default()
+                }),
+            };
+            booking_events::record(conn, &booking.id, &line, false)?;
+            let sequence = booking_events::sequence(conn, &booking.id)?;
+            if let Some(released) = producers::contact_of(conn, &booking.producer_id)? {
+                outbox::enqueue(
+                    conn,
+                    &booking.id,
+                    vec![
+                        email::contact_message(
+                            Kind::BookingCancelled,
+                            &booking,
+                            &released,
+                            None,
+                            sequence,
+                            &svc.mail,
+                        ),
+                        email::producer_message(
+                            Kind::ProducerReleased,
+                            &booking,
+                            &released,
+                            None,
+                            sequence,
+                            &svc.mail,
+                        ),
+                    ],
+                )?;
+            }
+            Ok(Cancelled {
+                details: details(conn, booking)?,
+                fee,
+            })
+        })
+    })?;
+    svc.outbox.wake();
+    Ok(done)
+}

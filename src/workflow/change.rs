@@ -1,0 +1,202 @@
+//! Moving a booking to another date and time: only the time changes; the same producer
+//! keeps it when free, else another free one takes it.
+
+use chrono_tz::Tz;
+
+use crate::db::models::{booking_events, bookings, outbox, producers};
+use crate::domain::booking::{BookingDetails, EventDetail, EventKind, HistoryEvent};
+use crate::domain::error::{Error, ProblemCode};
+use crate::domain::local_time::Slot;
+use crate::domain::order::{check_lead_time, SlotRequest};
+use crate::domain::reservation_number::ReservationNumber;
+use crate::email::{self, Kind};
+use crate::scheduling::{self, producer_window};
+
+use super::lookup::{details, for_change};
+use super::{find_alternatives, need_of, no_producer, roster_for, with_retries, Actor, Services};
+
+/// What a customer or scheduler asks when moving a booking.
+pub struct Reschedule {
+    pub number: ReservationNumber,
+    /// The contact's e-mail (staff may leave it out).
+    pub email: Option<String>,
+    /// The new start as sent: a local time (in `time_zone`, else the booking's zone) or
+    /// an RFC 3339 instant.
+    pub start: String,
+    pub time_zone: Option<Tz>,
+    pub override_lead_time: bool,
+}
+
+pub struct Rescheduled {
+    pub details: BookingDetails,
+    pub previous: Slot,
+}
+
+enum Move {
+    Moved(Box<Rescheduled>),
+    NoProducer(Box<SlotRequest>, String),
+}
+
+/// The refusal for a change to a cancelled booking.
+pub fn booking_cancelled(number: &ReservationNumber) -> Error {
+    Error::refused(
+        ProblemCode::BookingCancelled,
+        format!("booking {number} was cancelled; it cannot be changed or cancelled again. Order anew if you need a producer"),
+    )
+}
+
+/// Move a booking to another start; the duration stays. The booking's own assignment is
+/// set aside inside the same transaction, so a small move within its own slot works.
+pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Rescheduled, Error> {
+    let now = svc.now();
+    let staff_override = req.override_lead_time && actor.is_staff();
+    let outcome = svc.db.write(|conn| {
+        with_retries(conn, |conn| {
+            let mut booking = for_change(conn, &req.number, req.email.as_deref(), actor)?;
+            if booking.is_cancelled() {
+                return Err(booking_cancelled(&booking.number));
+            }
+            let tz = req.time_zone.unwrap_or(booking.time_zone);
+            let start = crate::domain::order::start(&req.start, Some(tz))
+                .map_err(|(code, message)| Error::field("start", code, message))?;
+            let package = booking.package().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "booking {} has unknown package {}",
+                    booking.id,
+                    booking.package_id
+                )
+            })?;
+            let slot = SlotRequest {
+                package,
+                start,
+                time_zone: tz,
+                duration_minutes: booking.duration_minutes,
+                language: booking.language.clone(),
+                override_lead_time: staff_override,
+            };
+            check_lead_time(&slot, now, staff_override, svc.limits.horizon_days)
+                .map_err(|e| Error::Invalid(vec![e]))?;
+            let window = producer_window(slot.start, slot.duration_minutes);
+            let roster = roster_for(conn, &slot, Some(&booking.id))?;
+            let need = need_of(&slot);
+            // Keep the producer when they are still free, for continuity.
+            let same = roster
+                .engine
+                .iter()
+                .position(|p| {
+                    p.id == booking.producer_id && p.serves(need.centre) && p.is_free(&window)
+                })
+                .map(|index| scheduling::Choice {
+                    index,
+                    language_pending: booking.language_pending,
+                });
+            let Some(choice) = same.or_else(|| scheduling::choose(&roster.engine, &need)) else {
+                return Ok(Move::NoProducer(Box::new(slot), booking.id.clone()));
+            };
+            let producer = &roster.people[choice.index];
+            let before = booking.clone();
+            booking.start = slot.start;
+            booking.end = slot.end();
+            booking.window_start = window.start;
+            booking.window_end = window.end;
+            booking.time_zone = tz;
+            booking.producer_id = producer.id.clone();
+            booking.language_pending = choice.language_pending;
+            booking.updated_at = now;
+            bookings::save(conn, &booking)?;
+            let line = |kind| HistoryEvent {
+                at: now,
+                kind,
+                actor: actor.name(),
+                old: Some((before.start, before.end)),
+                new: Some((booking.start, booking.end)),
+                old_producer_id: Some(before.producer_id.clone()),
+                new_producer_id: Some(producer.id.clone()),
+                detail: staff_override.then(|| EventDetail {
+                    override_lead_time: Some(true),
+                    ..EventDetail::default()
+                }),
+            };
+            booking_events::record(conn, &booking.id, &line(EventKind::Rescheduled), false)?;
+            let changed_producer = producer.id != before.producer_id;
+            if changed_producer {
+                booking_events::record(
+                    conn,
+                    &booking.id,
+                    &line(EventKind::ProducerChanged),
+                    false,
+                )?;
+            }
+            // Calendar SEQUENCE: one more for each event in the booking's history.
+            let sequence = booking_events::sequence(conn, &booking.id)?;
+            let was = Some((before.start, before.end));
+            let assigned = producer.contact();
+            let mut messages = vec![email::contact_message(
+                Kind::BookingRescheduled,
+                &booking,
+                &assigned,
+                was,
+                sequence,
+                &svc.mail,
+            )];
+            if changed_producer {
+                if let Some(released) = producers::contact_of(conn, &before.producer_id)? {
+                    messages.push(email::producer_message(
+                        Kind::ProducerReleased,
+                        &before,
+                        &released,
+                        None,
+                        sequence,
+                        &svc.mail,
+                    ));
+                }
+                messages.push(email::producer_message(
+                    Kind::ProducerAssigned,
+                    &booking,
+                    &assigned,
+                    None,
+                    sequence,
+                    &svc.mail,
+                ));
+            } else {
+                messages.push(email::producer_message(
+                    Kind::ProducerMoved,
+                    &booking,
+                    &assigned,
+                    was,
+                    sequence,
+                    &svc.mail,
+                ));
+            }
+            outbox::enqueue(conn, &booking.id, messages)?;
+            let previous = Slot {
+                start: before.start,
+                end: before.end,
+                time_zone: tz,
+            };
+            Ok(Move::Moved(Box::new(Rescheduled {
+                details: details(conn, booking)?,
+                previous,
+            })))
+        })
+    })?;
+    match outcome {
+        Move::Moved(done) => {
+            svc.outbox.wake();
+            Ok(*done)
+        }
+        Move::NoProducer(slot, booking_id) => {
+            let alternatives = svc.db.write(|conn| {
+                find_alternatives(
+                    conn,
+                    &slot,
+                    now,
+                    staff_override,
+                    Some(&booking_id),
+                    &svc.limits,
+                )
+            })?;
+            Err(no_producer(&slot, alternatives))
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Ordering: find a free producer and record the booking, atomically, with its first
+//! line of history, its stored idempotent answer and its e-mails.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::db::models::{booking_events, bookings, idempotency_keys, outbox};
+use crate::db::DbConnection;
+use crate::domain::booking::{
+    Booking, BookingDetails, BookingStatus, EventDetail, EventKind, HistoryEvent,
+};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::error::{Error, Limit, ProblemCode};
+use crate::domain::order::{charges, check_lead_time, NewOrder};
+use crate::domain::reservation_number::ReservationNumber;
+use crate::email::{self, Kind};
+use crate::scheduling::{self, producer_window};
+
+use super::{find_alternatives, need_of, no_producer, roster_for, with_retries, Actor, Services};
+
+/// A client's `Idempotency-Key` and a hash of the body it came with.
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// The result of an order: the booking, or the answer stored for an earlier request
+/// with the same key.
+pub enum Ordered {
+    Created(Box<BookingDetails>),
+    Replayed { status: u16, body: String },
+}
+
+enum Attempt {
+    Booked(Box<BookingDetails>),
+    Replay { status: u16, body: String },
+    NoProducer,
+}
+
+/// Place an order: find a free producer and record the booking, atomically. `render`
+/// turns the new booking into the answer kept for a retry with the same key.
+pub fn place(
+    svc: &Services,
+    order: &NewOrder,
+    actor: &Actor,
+    idem: Option<&Idempotency>,
+    render: &dyn Fn(&BookingDetails) -> String,
+) -> Result<Ordered, Error> {
+    let now = svc.now();
+    let slot = &order.slot;
+    let staff_override = slot.override_lead_time && actor.is_staff();
+    check_lead_time(slot, now, staff_override, svc.limits.horizon_days)
+        .map_err(|e| Error::Invalid(vec![e]))?;
+    let window = producer_window(slot.start, slot.duration_minutes);
+    let cat = Catalogue::get();
+    let charges = charges(slot.package, slot.duration_minutes, &order.extensions);
+    let policy = cat.policy(slot.package).to_vec();
+
+    let attempt = svc.db.write(|conn| {
+        with_retries(conn, |conn| -> Result<Attempt, Error> {
+            if let Some(i) = idem {
+                if let Some(stored) = idempotency_keys::find(conn, &i.key)? {
+                    if stored.request_hash != i.request_hash {
+                        return Err(Error::field(
+                            "Idempotency-Key",
+                            ProblemCode::IdempotencyKeyReused,
+                            "this Idempotency-Key was already used with a different request; use a new key for a new order",
+                        ));
+                    }
+                    return Ok(Attempt::Replay {
+                        status: stored.status,
+                        body: stored.body,
+                    });
+                }
+            }
+            if !actor.is_staff() && svc.limits.orders_per_email_per_day > 0 {
+                orders_per_email(conn, &order.contact.email, svc.limits.orders_per_email_per_day, now)?;
+            }
+            let roster = roster_for(conn, slot, None)?;
+            let Some(choice) = scheduling::choose(&roster.engine, &need_of(slot)) else {
+                return Ok(Attempt::NoProducer);
+            };
+            let producer = &roster.people[choice.index];
+            let booking = Booking {
+                id: uuid::Uuid::new_v4().to_string(),
+                number: ReservationNumber::generate(),
+                status: BookingStatus::Confirmed,
+                package_id: slot.package.id.clone(),
+                start: slot.start,
+                end: slot.end(),
+                window_start: window.start,
+                window_end: window.end,
+                time_zone: slot.time_zone,
+                duration_minutes: slot.duration_minutes,
+                producer_id: producer.id.clone(),
+                language: slot.language.clone(),
+                language_pending: choice.language_pending,
+                contact: order.contact.clone(),
+                company: order.company.clone(),
+                site: order.site.clone(),
+                meeting: order.meeting.clone(),
+                event: order.event.clone(),
+                extensions: order.extensions.clone(),
+                charges: charges.clone(),
+                cancellation_policy: policy.clone(),
+                cancellation: None,
+                created_at: now,
+                updated_at: now,
+                erased_at: None,
+            };
+            bookings::insert(conn, &booking)?;
+            let event = HistoryEvent {
+                at: now,
+                kind: EventKind::Created,
+                actor: actor.name(),
+                old: None,
+                new: Some((booking.start, booking.end)),
+                old_producer_id: None,
+                new_producer_id: Some(producer.id.clone()),
+                detail: staff_override.then(|| EventDetail {
+                    override_lead_time: Some(true),
+                    ..EventDetail::default()
+                }),
+            };
+            booking_events::record(conn, &booking.id, &event, true)?;
+            let assigned = producer.contact();
+            outbox::enqueue(
+                conn,
+                &booking.id,
+                vec![
+                    email::contact_message(Kind::BookingConfirmed, &booking, &assigned, None, 0, &svc.mail),
+                    email::producer_message(Kind::ProducerAssigned, &booking, &assigned, None, 0, &svc.mail),
+                ])?;
+            let details = BookingDetails {
+                booking,
+                producer: Some(assigned),
+                history: Some(vec![event]),
+            };
+            if let Some(i) = idem {
+                let answer = idempotency_keys::Stored {
+                    request_hash: i.request_hash.clone(),
+                    status: 201,
+                    body: render(&details),
+                };
+                idempotency_keys::insert(conn, &i.key, &answer, &details.booking.id, now)?;
+            }
+            Ok(Attempt::Booked(Box::new(details)))
+        })
+    })?;
+    match attempt {
+        Attempt::Booked(details) => {
+            svc.outbox.wake();
+            Ok(Ordered::Created(details))
+        }
+        Attempt::Replay { status, body } => Ok(Ordered::Replayed { status, body }),
+        Attempt::NoProducer => {
+            let alternatives = svc.db.write(|conn| {
+                find_alternatives(conn, slot, now, staff_override, None, &svc.limits)
+            })?;
+            Err(no_producer(slot, alternatives))
+        }
+    }
+}
+
+/// Refuse a contact e-mail that placed `limit` orders in the last 24 hours. Counted from
+/// the bookings themselves, so it holds across restarts and instances; on PostgreSQL a
+/// lock on the address (for this transaction) keeps two orders from counting at once,
+/// on SQLite the write lock does.
+fn orders_per_email(
+    conn: &mut DbConnection,
+    email: &str,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if let DbConnection::Postgresql(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(bookings::email_key(email))
+            .execute(pg)?;
+    }
+    let day = Duration::hours(24);
+    let recent = bookings::made_since_by(conn, email, now - day, i64::from(limit))?;
+    match recent.last() {
+        Some(oldest) if recent.len() >= limit as usize => Err(Error::TooMany {
+            limit: Limit::OrdersPerEmail(limit),
+            retry_after_secs: (*oldest + day - now).num_seconds().max(1) as u64,
+        }),
+        _ => Ok(()),
+    }
+}

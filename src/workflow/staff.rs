@@ -1,0 +1,92 @@
+//! What staff read: the schedule of assignments, bookings by page, the outbox; and staff
+//! tokens.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::db::models::outbox::OutboxRow;
+use crate::db::models::{bookings, outbox, producers, staff_tokens};
+use crate::domain::booking::{Booking, BookingDetails, BookingStatus};
+use crate::domain::error::Error;
+use crate::domain::producer::ProducerContact;
+use crate::domain::staff::{Role, Staff};
+use crate::scheduling::Interval;
+
+use super::Services;
+
+/// The most assignments one schedule answer lists.
+const SCHEDULE_LIMIT: i64 = 5000;
+
+/// Confirmed assignments whose producer window overlaps `[from, to)`, with their
+/// producers.
+pub fn schedule(
+    svc: &Services,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    producer: Option<&str>,
+) -> Result<(Vec<Booking>, HashMap<String, ProducerContact>), Error> {
+    let mut conn = svc.db.read()?;
+    let found = bookings::in_windows(&mut conn, Interval::new(from, to), producer, SCHEDULE_LIMIT)?;
+    let ids: Vec<String> = found.iter().map(|b| b.producer_id.clone()).collect();
+    let names = producers::contacts(&mut conn, &ids)?;
+    Ok((found, names))
+}
+
+/// A page of bookings starting in `[from, to)`, and how many there are in all.
+pub fn bookings_page(
+    svc: &Services,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    status: Option<BookingStatus>,
+    page: i64,
+    per_page: i64,
+) -> Result<(i64, Vec<BookingDetails>), Error> {
+    let mut conn = svc.db.read()?;
+    let (total, found) = bookings::page(&mut conn, from, to, status, page, per_page)?;
+    let ids: Vec<String> = found.iter().map(|b| b.producer_id.clone()).collect();
+    let names = producers::contacts(&mut conn, &ids)?;
+    Ok((
+        total,
+        found
+            .into_iter()
+            .map(|b| BookingDetails {
+                producer: names.get(&b.producer_id).cloned(),
+                booking: b,
+                history: None,
+            })
+            .collect(),
+    ))
+}
+
+/// The outbox as staff see it: messages per status, and the newest messages.
+pub struct OutboxView {
+    pub counts: Vec<(String, i64)>,
+    pub latest: Vec<OutboxRow>,
+}
+
+/// The newest messages (of one status or all), and how many there are per status.
+pub fn outbox(svc: &Services, status: Option<&str>, limit: i64) -> Result<OutboxView, Error> {
+    let mut conn = svc.db.read()?;
+    Ok(OutboxView {
+        counts: outbox::counts(&mut conn)?,
+        latest: outbox::latest(&mut conn, status, limit)?,
+    })
+}
+
+/// Who a bearer token belongs to, if anyone.
+pub fn authenticate(svc: &Services, token: &str) -> Result<Option<Staff>, Error> {
+    let mut conn = svc.db.read()?;
+    Ok(staff_tokens::authenticate(&mut conn, token)?)
+}
+
+/// A new staff token: its id and the token itself (shown once).
+pub fn create_token(
+    svc: &Services,
+    role: Role,
+    label: Option<&str>,
+) -> Result<(String, String), Error> {
+    let now = svc.now();
+    svc.db
+        .write(|conn| Ok(staff_tokens::create(conn, role, label, now)?))
+}
