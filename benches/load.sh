@@ -23,8 +23,8 @@ serve() { # url port
 
 drive() { # label url port token mix producers
   echo; echo "### $1"
-  "$B" loadtest --url "http://127.0.0.1:$3" --token "$4" --concurrency 64 --duration "$SECONDS_PER_RUN" \
-    --producers "$6" --mix "$5" --server-pid "$SERVER" | sed -n '/^greenroom loadtest/,$p'
+  "$PWD/target/release/greenroom-loadtest" --url "http://127.0.0.1:$3" --token "$4" --concurrency 64 --duration "$SECONDS_PER_RUN" \
+    --producers "$6" --mix "$5" --server-pid "$SERVER" | sed -n '/^greenroom-loadtest/,$p'
 }
 
 echo "## machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F)"

@@ -58,7 +58,7 @@ pub fn init_logs(format: LogFormat) {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the service (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the database migrations and exit.
     Migrate {
         /// postgres://… or sqlite://PATH (a bare path means SQLite).
@@ -81,73 +81,45 @@ pub enum Command {
         #[arg(long, env = "GREENROOM_OUTBOX_DIR", default_value = settings::DEFAULT_OUTBOX_DIR)]
         outbox_dir: PathBuf,
     },
-    /// Drive a running Greenroom with a realistic mix of requests and report throughput,
-    /// latency per operation, errors, and overlapping assignments found afterwards.
-    Loadtest(LoadtestArgs),
 }
 
-#[derive(Debug, clap::Args)]
-pub struct LoadtestArgs {
-    /// The service to drive.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
-    /// An admin token of that service (to set up the roster and read the schedule).
-    #[arg(long, env = "GREENROOM_TOKEN")]
-    pub token: String,
-    /// Clients sending requests at once.
-    #[arg(long, default_value_t = 64)]
-    pub concurrency: usize,
-    /// How long to drive, in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub duration: u64,
-    /// Load-test producers to have on the roster (created if missing).
-    #[arg(long, default_value_t = 100)]
-    pub producers: usize,
-    /// What the clients send: the realistic mix, only orders (to compare with pgbench
-    /// running an order's transaction), or only availability checks.
-    #[arg(long, value_enum, default_value = "default")]
-    pub mix: crate::loadtest::Mix,
-    /// Sample this process's memory (RSS) during the run.
-    #[arg(long)]
-    pub server_pid: Option<u32>,
-}
-
-#[derive(Debug, clap::Args, Default)]
+/// The flags of `greenroom serve`. Each reads an environment variable too; neither has a
+/// default here: defaults, the file, the environment and the flags are merged in that
+/// order by `settings_from`, so that each wins over the one before.
+#[derive(Debug, clap::Args, Default, serde::Serialize)]
 pub struct ServeArgs {
     /// A TOML file of settings (keys as the flags' long names, with underscores).
     /// Flags win over environment variables, which win over the file.
     #[arg(long, env = "GREENROOM_CONFIG")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// Address and port to listen on.
-    #[arg(long, env = "GREENROOM_BIND", default_value = settings::DEFAULT_BIND)]
-    pub bind: String,
-    /// postgres://… or sqlite://PATH (a bare path means SQLite).
-    #[arg(long, env = "DATABASE_URL", default_value = settings::DEFAULT_DATABASE_URL)]
-    pub database_url: String,
-    /// Folder for e-mails as .eml files, used when no SMTP server is set.
-    #[arg(long, env = "GREENROOM_OUTBOX_DIR", default_value = settings::DEFAULT_OUTBOX_DIR)]
-    pub outbox_dir: PathBuf,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "GREENROOM_BIND")]
+    pub bind: Option<String>,
+    /// postgres://… or sqlite://PATH (a bare path means SQLite) [default: sqlite://greenroom.db].
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder for e-mails as .eml files, used when no SMTP server is set [default: outbox].
+    #[arg(long, env = "GREENROOM_OUTBOX_DIR")]
+    pub outbox_dir: Option<PathBuf>,
     /// SMTP server for e-mail: smtp://, smtps:// (TLS) or smtp://…?tls=required (STARTTLS).
     #[arg(long, env = "GREENROOM_SMTP_URL")]
     pub smtp_url: Option<String>,
     /// Do not load the demo roster into an empty database.
     #[arg(long)]
+    #[serde(skip)]
     pub no_demo_roster: bool,
     /// Take the client address from X-Forwarded-For (set only behind a reverse proxy
-    /// that overwrites that header), for throttling failed guesses.
+    /// that overwrites that header), for limits per address.
     #[arg(long, env = "GREENROOM_TRUST_FORWARDED")]
     pub trust_forwarded: bool,
     /// A folder of e-mail templates that replace the embedded ones, file by file
     /// (same paths as email_templates/ in the source).
     #[arg(long, env = "GREENROOM_EMAIL_TEMPLATES_DIR")]
     pub email_templates_dir: Option<PathBuf>,
-    /// The sender of every e-mail.
-    #[arg(
-        long,
-        env = "GREENROOM_EMAIL_FROM",
-        default_value = "Greenroom <bookings@greenroom.localhost>"
-    )]
-    pub email_from: String,
+    /// The sender of every e-mail [default: Greenroom <bookings@greenroom.localhost>].
+    #[arg(long, env = "GREENROOM_EMAIL_FROM")]
+    pub email_from: Option<String>,
     /// The address customers reach the service at, for links in e-mails
     /// (default: http:// and the bind address).
     #[arg(long, env = "GREENROOM_PUBLIC_URL")]
@@ -160,31 +132,124 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
-    /// How far ahead a start may be booked, in days (default: two years).
-    #[arg(long, env = "GREENROOM_BOOKING_HORIZON_DAYS", default_value_t = 730, value_parser = clap::value_parser!(i64).range(1..=3650))]
-    pub booking_horizon_days: i64,
-    /// Orders one client address may place an hour; 0 turns the limit off. Staff
-    /// tokens are exempt.
-    #[arg(
-        long,
-        env = "GREENROOM_ORDERS_PER_ADDRESS_PER_HOUR",
-        default_value_t = 30
-    )]
-    pub orders_per_address_per_hour: u32,
-    /// Orders one contact e-mail may place in 24 hours; 0 turns the limit off. Staff
-    /// tokens are exempt.
-    #[arg(long, env = "GREENROOM_ORDERS_PER_EMAIL_PER_DAY", default_value_t = 10)]
-    pub orders_per_email_per_day: u32,
+    /// How far ahead a start may be booked, in days [default: 730].
+    #[arg(long, env = "GREENROOM_BOOKING_HORIZON_DAYS")]
+    pub booking_horizon_days: Option<i64>,
+    /// Orders one client address may place an hour; 0 turns the limit off; staff are
+    /// exempt [default: 30].
+    #[arg(long, env = "GREENROOM_ORDERS_PER_ADDRESS_PER_HOUR")]
+    pub orders_per_address_per_hour: Option<u32>,
+    /// Orders one contact e-mail may place in 24 hours; 0 turns the limit off; staff are
+    /// exempt [default: 10].
+    #[arg(long, env = "GREENROOM_ORDERS_PER_EMAIL_PER_DAY")]
+    pub orders_per_email_per_day: Option<u32>,
+    /// Failed lookups, changes and cancels allowed per client address a minute [default: 10].
+    #[arg(long, env = "GREENROOM_FAILED_ATTEMPTS_PER_MINUTE")]
+    pub failed_attempts_per_minute: Option<usize>,
     /// Erase the contacts of bookings that ended more than this many months ago; 0
-    /// keeps them.
-    #[arg(long, env = "GREENROOM_RETENTION_MONTHS", default_value_t = 24)]
-    pub retention_months: u32,
-    /// How long a request body may take to arrive, in seconds (then 408).
-    #[arg(long, env = "GREENROOM_BODY_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub body_timeout_seconds: u64,
-    /// How long a request waits for a database connection, in milliseconds (then 503).
-    #[arg(long, env = "GREENROOM_DATABASE_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=60000))]
-    pub database_timeout_ms: u64,
+    /// keeps them [default: 24].
+    #[arg(long, env = "GREENROOM_RETENTION_MONTHS")]
+    pub retention_months: Option<u32>,
+    /// How long a request body may take to arrive, in seconds (then 408) [default: 10].
+    #[arg(long, env = "GREENROOM_BODY_TIMEOUT_SECONDS")]
+    pub body_timeout_seconds: Option<u64>,
+    /// How long a request waits for a database connection, in milliseconds (then 503)
+    /// [default: 2000].
+    #[arg(long, env = "GREENROOM_DATABASE_TIMEOUT_MS")]
+    pub database_timeout_ms: Option<u64>,
+    /// Database connections in the pool [default: 16 on PostgreSQL, 8 on SQLite].
+    #[arg(long, env = "GREENROOM_POOL_SIZE")]
+    pub pool_size: Option<u32>,
+    /// HTTP worker threads [default: one per core].
+    #[arg(long, env = "GREENROOM_WORKERS")]
+    pub workers: Option<usize>,
+    /// Send e-mail from this instance (false: leave sending to other instances)
+    /// [default: true].
+    #[arg(long, env = "GREENROOM_OUTBOX_WORKER")]
+    pub outbox_worker: Option<bool>,
+    /// Wait after an e-mail's first failed send, in milliseconds; doubles each time
+    /// [default: 5000].
+    #[arg(long, env = "GREENROOM_OUTBOX_RETRY_BASE_MS")]
+    pub outbox_retry_base_ms: Option<u64>,
+    /// The longest wait between attempts, in milliseconds [default: 900000].
+    #[arg(long, env = "GREENROOM_OUTBOX_RETRY_MAX_MS")]
+    pub outbox_retry_max_ms: Option<u64>,
+    /// Attempts before an e-mail is marked failed [default: 12].
+    #[arg(long, env = "GREENROOM_OUTBOX_MAX_ATTEMPTS")]
+    pub outbox_max_attempts: Option<i32>,
+    /// How often the worker looks for due e-mails, in milliseconds [default: 500].
+    #[arg(long, env = "GREENROOM_OUTBOX_POLL_MS")]
+    pub outbox_poll_ms: Option<u64>,
+    /// How long a taken e-mail is reserved for its sender, in seconds [default: 120].
+    #[arg(long, env = "GREENROOM_OUTBOX_LEASE_SECONDS")]
+    pub outbox_lease_seconds: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The values that came from one source (the command line, or the environment), as
+    /// a layer of settings.
+    fn layer(
+        &self,
+        matches: &clap::ArgMatches,
+        source: clap::parser::ValueSource,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        let serde_json::Value::Object(mut all) =
+            serde_json::to_value(self).expect("flags serialise")
+        else {
+            unreachable!("flags are a struct")
+        };
+        if self.no_demo_roster {
+            all.insert("no_demo_roster".into(), serde_json::Value::Bool(true));
+        }
+        let from =
+            |id: &str| matches.try_get_raw(id).is_ok() && matches.value_source(id) == Some(source);
+        let mut layer: serde_json::Map<String, serde_json::Value> = all
+            .into_iter()
+            .filter(|(k, v)| !v.is_null() && from(k))
+            .collect();
+        if layer.remove("no_demo_roster").is_some() {
+            layer.insert("demo_roster".into(), serde_json::Value::Bool(false));
+        }
+        layer
+    }
+}
+
+/// The settings: defaults, then the config file, then the environment, then flags.
+pub fn settings_from(
+    args: &ServeArgs,
+    matches: Option<&clap::ArgMatches>,
+) -> anyhow::Result<Settings> {
+    use clap::parser::ValueSource;
+    use figment::providers::{Format, Serialized, Toml};
+    use figment::Figment;
+    let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+    if let Some(path) = &args.config {
+        if let Err(e) = std::fs::metadata(path) {
+            anyhow::bail!("--config: cannot read {}: {e}", path.display());
+        }
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    if let Some(m) = matches {
+        figment = figment
+            .merge(Serialized::globals(args.layer(m, ValueSource::EnvVariable)))
+            .merge(Serialized::globals(args.layer(m, ValueSource::CommandLine)));
+    }
+    figment.extract::<Settings>().map_err(|e| {
+        let key = e.path.last().cloned().unwrap_or_default();
+        let flag = format!("--{}", key.replace('_', "-"));
+        let from = e
+            .metadata
+            .as_ref()
+            .map(|m| match &m.source {
+                Some(source) => format!("{} {source}", m.name),
+                None => m.name.to_string(),
+            })
+            .unwrap_or_else(|| "the settings".into());
+        match key.is_empty() {
+            true => anyhow::anyhow!("settings from {from}: {}", e.kind),
+            false => anyhow::anyhow!("{flag} (from {from}): {}", e.kind),
+        }
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,107 +287,43 @@ fn services(database_url: &str, outbox_dir: PathBuf) -> anyhow::Result<crate::wo
     })
 }
 
-/// Settings from a `--config` file, for whatever neither a flag nor an environment
-/// variable set.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    bind: Option<String>,
-    database_url: Option<String>,
-    outbox_dir: Option<PathBuf>,
-    smtp_url: Option<String>,
-    demo_roster: Option<bool>,
-    trust_forwarded: Option<bool>,
-    email_templates_dir: Option<PathBuf>,
-    email_from: Option<String>,
-    public_url: Option<String>,
-    cors_origins: Option<Vec<String>>,
-    booking_horizon_days: Option<i64>,
-    orders_per_address_per_hour: Option<u32>,
-    orders_per_email_per_day: Option<u32>,
-    retention_months: Option<u32>,
-    body_timeout_seconds: Option<u64>,
-    database_timeout_ms: Option<u64>,
-}
-
-fn apply_config_file(
-    args: &mut ServeArgs,
-    matches: Option<&clap::ArgMatches>,
-) -> anyhow::Result<()> {
-    use clap::parser::ValueSource;
-    let Some(path) = args.config.clone() else {
-        return Ok(());
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| anyhow::anyhow!("--config: cannot read {}: {e}", path.display()))?;
-    let file: ConfigFile =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("--config {}: {e}", path.display()))?;
-    let unset = |id: &str| {
-        !matches.is_some_and(|m| {
-            matches!(
-                m.value_source(id),
-                Some(ValueSource::CommandLine) | Some(ValueSource::EnvVariable)
-            )
-        })
-    };
-    macro_rules! take {
-        ($field:ident) => {
-            if let Some(v) = file.$field {
-                if unset(stringify!($field)) {
-                    args.$field = v.into();
-                }
-            }
-        };
-    }
-    take!(bind);
-    take!(database_url);
-    take!(outbox_dir);
-    take!(email_from);
-    take!(cors_origins);
-    take!(booking_horizon_days);
-    take!(orders_per_address_per_hour);
-    take!(orders_per_email_per_day);
-    take!(retention_months);
-    take!(body_timeout_seconds);
-    take!(database_timeout_ms);
-    if let Some(v) = file.smtp_url.filter(|_| unset("smtp_url")) {
-        args.smtp_url = Some(v);
-    }
-    if let Some(v) = file
-        .email_templates_dir
-        .filter(|_| unset("email_templates_dir"))
-    {
-        args.email_templates_dir = Some(v);
-    }
-    if let Some(v) = file.public_url.filter(|_| unset("public_url")) {
-        args.public_url = Some(v);
-    }
-    if let Some(v) = file.demo_roster.filter(|_| unset("no_demo_roster")) {
-        args.no_demo_roster = !v;
-    }
-    if let Some(v) = file.trust_forwarded.filter(|_| unset("trust_forwarded")) {
-        args.trust_forwarded = v;
-    }
-    Ok(())
-}
-
 /// Parse the command line. `greenroom` alone means `greenroom serve`. Also returns the
 /// serve command's matches, which tell flags and environment apart from defaults (the
 /// config file sits between them). Exits with clap's message on a usage error.
 pub fn parse() -> (Cli, Option<clap::ArgMatches>) {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_error(e));
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e));
     let serve_matches = match matches.subcommand() {
         Some(("serve", m)) => Some(m.clone()),
         _ => None,
     };
     if cli.command.is_none() {
         let (args, m) = ServeArgs::parse_from_env_with_matches();
-        cli.command = Some(Command::Serve(args));
+        cli.command = Some(Command::Serve(Box::new(args)));
         return (cli, Some(m));
     }
     (cli, serve_matches)
+}
+
+/// Help and the version are printed as clap writes them; a wrong flag or environment
+/// value is one line naming it, and exit code 1, like every other bad setting.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let line = text.lines().next().unwrap_or("invalid command line");
+    eprintln!("greenroom: {}", line.trim_start_matches("error: "));
+    std::process::exit(1);
 }
 
 /// Run a parsed command line (see `parse`).
@@ -331,30 +332,8 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
         anyhow::bail!("no command given; use `greenroom serve`, or `greenroom --help`");
     };
     match command {
-        Command::Serve(mut args) => {
-            apply_config_file(&mut args, serve_matches.as_ref())?;
-            let settings = Settings {
-                bind: args.bind,
-                database_url: args.database_url,
-                outbox_dir: args.outbox_dir,
-                smtp_url: args.smtp_url,
-                demo_roster: !args.no_demo_roster,
-                trust_forwarded: args.trust_forwarded,
-                email_templates_dir: args.email_templates_dir,
-                email_from: args.email_from,
-                public_url: args.public_url,
-                cors_origins: args.cors_origins,
-                limits: crate::workflow::Limits {
-                    horizon_days: args.booking_horizon_days,
-                    orders_per_email_per_day: args.orders_per_email_per_day,
-                },
-                orders_per_address_per_hour: args.orders_per_address_per_hour,
-                retention_months: args.retention_months,
-                body_timeout: std::time::Duration::from_secs(args.body_timeout_seconds),
-                db_checkout_timeout: std::time::Duration::from_millis(args.database_timeout_ms),
-                clock: Clock::system(),
-                ..Settings::default()
-            };
+        Command::Serve(args) => {
+            let settings = settings_from(&args, serve_matches.as_ref())?;
             actix_web::rt::System::new().block_on(async move {
                 let app = crate::Application::build(settings)?;
                 app.run_until_stopped().await?;
@@ -396,25 +375,6 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
             );
             Ok(())
         }
-        Command::Loadtest(args) => {
-            if args.concurrency == 0 || args.duration == 0 {
-                anyhow::bail!("--concurrency and --duration must be at least 1");
-            }
-            let ok = crate::loadtest::LoadTest {
-                url: args.url,
-                token: args.token,
-                concurrency: args.concurrency,
-                duration: std::time::Duration::from_secs(args.duration),
-                producers: args.producers,
-                mix: args.mix,
-                server_pid: args.server_pid,
-            }
-            .run()?;
-            if !ok {
-                anyhow::bail!("the run found server errors or overlapping assignments");
-            }
-            Ok(())
-        }
         Command::StaffToken(StaffTokenCommand::Create {
             role,
             database_url,
@@ -447,8 +407,10 @@ impl ServeArgs {
             #[command(flatten)]
             args: ServeArgs,
         }
-        let matches = Only::command().get_matches_from(["greenroom"]);
-        let only = Only::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let matches = Only::command()
+            .try_get_matches_from(["greenroom"])
+            .unwrap_or_else(|e| usage_error(e));
+        let only = Only::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e));
         (only.args, matches)
     }
 }

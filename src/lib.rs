@@ -9,7 +9,6 @@ pub mod domain;
 pub use domain::error;
 pub mod email;
 pub mod http;
-pub mod loadtest;
 pub mod metrics;
 pub mod scheduling;
 pub mod settings;
@@ -48,7 +47,7 @@ impl Application {
         let pool_size = settings
             .pool_size
             .unwrap_or(if url.is_postgres() { 16 } else { 8 });
-        let database = db::Database::open(&url, pool_size, settings.db_checkout_timeout)?;
+        let database = db::Database::open(&url, pool_size, settings.database_timeout())?;
         {
             let mut conn = database
                 .pool
@@ -91,7 +90,7 @@ impl Application {
             transport: std::sync::Arc::new(transport),
             templates: std::sync::Arc::new(templates),
             mail: mail.clone(),
-            retry: settings.retry.clone(),
+            retry: settings.retry(),
             handle: outbox.clone(),
             metrics: metrics.clone(),
         };
@@ -99,7 +98,7 @@ impl Application {
             db: database,
             clock: settings.clock.clone(),
             mail,
-            limits: settings.limits.clone(),
+            limits: settings.limits(),
             outbox_dir: settings.outbox_dir.clone(),
             outbox: outbox.clone(),
         };
@@ -137,7 +136,7 @@ impl Application {
             listener,
             settings.workers,
             state.clone(),
-            http::BodyTimeout(settings.body_timeout),
+            http::BodyTimeout(settings.body_timeout()),
             web::routes,
         )?;
         tracing::info!(address = %settings.bind, port, database = %url.redacted(), "greenroom listening");

@@ -1,135 +1,200 @@
-//! Prometheus metrics in text format, kept by the service itself: requests by route and
-//! status with latency histograms, orders by outcome, outbox depth and send failures,
-//! database pool use and statements.
+//! Prometheus metrics (prometheus-client, OpenMetrics text): requests by route and status
+//! with latency histograms, orders by outcome, e-mails sent and failed, and, read at each
+//! scrape, the outbox's depth, the database pool and the statements run.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 /// Latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+/// The content type of the exposition.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    /// The route pattern, never the path (which may hold a reservation number).
+    route: String,
+    status: u16,
 }
 
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
+fn latency() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
-    orders: Mutex<BTreeMap<&'static str, u64>>,
-    pub emails_sent: AtomicU64,
-    pub email_send_failures: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    orders: Family<OutcomeLabels, Counter>,
+    emails_sent: Counter,
+    email_failures: Counter,
+    outbox: Family<StatusLabels, Gauge>,
+    pool_connections: Gauge,
+    pool_idle: Gauge,
+    pool_max: Gauge,
+    statements: Counter,
+    /// The statement count already added to `statements`.
+    statements_seen: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("greenroom");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let durations =
+            Family::<RequestLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency);
+        let orders = Family::<OutcomeLabels, Counter>::default();
+        let emails_sent = Counter::default();
+        let email_failures = Counter::default();
+        let outbox = Family::<StatusLabels, Gauge>::default();
+        let (pool_connections, pool_idle, pool_max) =
+            (Gauge::default(), Gauge::default(), Gauge::default());
+        let statements = Counter::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests, in seconds",
+            durations.clone(),
+        );
+        registry.register("orders", "Orders by outcome", orders.clone());
+        registry.register(
+            "emails_sent",
+            "E-mails this instance sent",
+            emails_sent.clone(),
+        );
+        registry.register(
+            "email_send_failures",
+            "Failed e-mail send attempts by this instance",
+            email_failures.clone(),
+        );
+        registry.register(
+            "outbox_messages",
+            "E-mails in the outbox by status",
+            outbox.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Database connections open in the pool",
+            pool_connections.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle database connections in the pool",
+            pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "The pool's size",
+            pool_max.clone(),
+        );
+        registry.register(
+            "db_statements",
+            "SQL statements run by this instance",
+            statements.clone(),
+        );
+        for outcome in ["confirmed", "no_producer_available", "refused", "replayed"] {
+            orders
+                .get_or_create(&OutcomeLabels {
+                    outcome: outcome.into(),
+                })
+                .inc_by(0);
+        }
+        Metrics {
+            registry,
+            requests,
+            durations,
+            orders,
+            emails_sent,
+            email_failures,
+            outbox,
+            pool_connections,
+            pool_idle,
+            pool_max,
+            statements,
+            statements_seen: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Metrics {
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        let h = map
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default();
-        h.count += 1;
-        h.sum += seconds;
-        for (i, le) in BUCKETS.iter().enumerate() {
-            if seconds <= *le {
-                h.counts[i] += 1;
-            }
-        }
+        let labels = RequestLabels {
+            method: method.to_string(),
+            route: route.to_string(),
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.durations.get_or_create(&labels).observe(seconds);
     }
 
     /// An order's outcome: confirmed, no_producer_available, refused (4xx), replayed.
-    pub fn order(&self, outcome: &'static str) {
-        *self
-            .orders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(outcome)
-            .or_default() += 1;
+    pub fn order(&self, outcome: &str) {
+        self.orders
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            })
+            .inc();
     }
 
     pub fn email_sent(&self) {
-        self.emails_sent.fetch_add(1, Ordering::Relaxed);
+        self.emails_sent.inc();
     }
 
     pub fn email_failed(&self) {
-        self.email_send_failures.fetch_add(1, Ordering::Relaxed);
+        self.email_failures.inc();
     }
 
-    /// The text exposition. `outbox` is the number of messages per status, `pool` the
-    /// connections open and idle, `queries` the statements run.
-    pub fn render(&self, outbox: &[(String, i64)], pool: (u32, u32, u32), queries: u64) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP greenroom_http_requests_total HTTP requests by method, route and status.\n# TYPE greenroom_http_requests_total counter\n");
-        let requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        for ((method, route, status), h) in requests.iter() {
-            let _ = writeln!(out, "greenroom_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}", h.count);
-        }
-        out.push_str("# HELP greenroom_http_request_duration_seconds Time to answer HTTP requests.\n# TYPE greenroom_http_request_duration_seconds histogram\n");
-        for ((method, route, status), h) in requests.iter() {
-            let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{status}\"");
-            for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "greenroom_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {}",
-                    h.counts[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "greenroom_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "greenroom_http_request_duration_seconds_sum{{{labels}}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "greenroom_http_request_duration_seconds_count{{{labels}}} {}",
-                h.count
-            );
-        }
-        drop(requests);
-        out.push_str("# HELP greenroom_orders_total Orders by outcome.\n# TYPE greenroom_orders_total counter\n");
-        let orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
-        for outcome in ["confirmed", "no_producer_available", "refused", "replayed"] {
-            let _ = writeln!(
-                out,
-                "greenroom_orders_total{{outcome=\"{outcome}\"}} {}",
-                orders.get(outcome).copied().unwrap_or(0)
-            );
-        }
-        drop(orders);
-        out.push_str("# HELP greenroom_outbox_messages E-mails in the outbox by status.\n# TYPE greenroom_outbox_messages gauge\n");
+    /// The exposition. `outbox` is the number of messages per status, `pool` the
+    /// connections open, idle and allowed, `statements` those run so far.
+    pub fn render(
+        &self,
+        outbox: &[(String, i64)],
+        pool: (u32, u32, u32),
+        statements: u64,
+    ) -> String {
         for status in ["pending", "sent", "failed"] {
             let n = outbox
                 .iter()
                 .find(|(s, _)| s == status)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            let _ = writeln!(out, "greenroom_outbox_messages{{status=\"{status}\"}} {n}");
+                .map_or(0, |(_, n)| *n);
+            self.outbox
+                .get_or_create(&StatusLabels {
+                    status: status.into(),
+                })
+                .set(n);
         }
-        let _ = write!(
-            out,
-            "# HELP greenroom_emails_sent_total E-mails this instance sent.\n# TYPE greenroom_emails_sent_total counter\ngreenroom_emails_sent_total {}\n\
-             # HELP greenroom_email_send_failures_total Failed e-mail send attempts by this instance.\n# TYPE greenroom_email_send_failures_total counter\ngreenroom_email_send_failures_total {}\n\
-             # HELP greenroom_db_pool_connections Database connections open in the pool.\n# TYPE greenroom_db_pool_connections gauge\ngreenroom_db_pool_connections {}\n\
-             # HELP greenroom_db_pool_idle_connections Idle database connections in the pool.\n# TYPE greenroom_db_pool_idle_connections gauge\ngreenroom_db_pool_idle_connections {}\n\
-             # HELP greenroom_db_pool_max_connections The pool's size.\n# TYPE greenroom_db_pool_max_connections gauge\ngreenroom_db_pool_max_connections {}\n\
-             # HELP greenroom_db_statements_total SQL statements run by this instance.\n# TYPE greenroom_db_statements_total counter\ngreenroom_db_statements_total {}\n",
-            self.emails_sent.load(Ordering::Relaxed),
-            self.email_send_failures.load(Ordering::Relaxed),
-            pool.0,
-            pool.1,
-            pool.2,
-            queries,
-        );
+        self.pool_connections.set(i64::from(pool.0));
+        self.pool_idle.set(i64::from(pool.1));
+        self.pool_max.set(i64::from(pool.2));
+        let seen = self.statements_seen.swap(statements, Ordering::Relaxed);
+        self.statements.inc_by(statements.saturating_sub(seen));
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
         out
     }
 }

@@ -1,14 +1,25 @@
-//! Typed settings for `greenroom serve`.
+//! One settings type for `greenroom serve`, deserialised from layered sources: the
+//! defaults here, then a TOML file (`--config`), then environment variables, then flags
+//! (figment merges them; clap reads the flags and the environment).
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::clock::Clock;
+use crate::email::worker::RetryPolicy;
+use crate::workflow::Limits;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://greenroom.db";
 pub const DEFAULT_OUTBOX_DIR: &str = "outbox";
+pub const DEFAULT_EMAIL_FROM: &str = "Greenroom <bookings@greenroom.localhost>";
 
-#[derive(Debug, Clone)]
+/// Every knob of the service. Keys are the flags' names with underscores, in a file and
+/// (upper case, `GREENROOM_` before) in the environment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Address to listen on; port 0 picks a free one.
     pub bind: String,
@@ -20,16 +31,6 @@ pub struct Settings {
     pub demo_roster: bool,
     /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).
     pub pool_size: Option<u32>,
-    /// The booking horizon and the orders a contact e-mail may place a day.
-    pub limits: crate::workflow::Limits,
-    /// Erase the contacts of bookings ended more than this many months ago (0: never).
-    pub retention_months: u32,
-    /// Orders one client address may place an hour (0: no limit); staff are exempt.
-    pub orders_per_address_per_hour: u32,
-    /// How long a request body may take to arrive.
-    pub body_timeout: std::time::Duration,
-    /// How long a request waits for a database connection before a 503.
-    pub db_checkout_timeout: std::time::Duration,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
     /// Failed lookups, reschedules and cancels allowed per client address a minute.
@@ -43,16 +44,62 @@ pub struct Settings {
     /// The address customers reach the service at, for links in e-mails
     /// (default: http:// and the bind address).
     pub public_url: Option<String>,
-    pub retry: crate::email::worker::RetryPolicy,
+    /// Origins allowed to call the API from a browser; empty: CORS off. A list, or one
+    /// string of comma-separated origins.
+    #[serde(deserialize_with = "list")]
+    pub cors_origins: Vec<String>,
+    /// How far ahead a start may be booked, in days.
+    pub booking_horizon_days: i64,
+    /// Orders one client address may place an hour (0: no limit); staff are exempt.
+    pub orders_per_address_per_hour: u32,
+    /// Orders one contact e-mail may place in 24 hours (0: no limit); staff are exempt.
+    pub orders_per_email_per_day: u32,
+    /// Erase the contacts of bookings ended more than this many months ago (0: never).
+    pub retention_months: u32,
+    /// How long a request body may take to arrive, in seconds.
+    pub body_timeout_seconds: u64,
+    /// How long a request waits for a database connection, in milliseconds.
+    pub database_timeout_ms: u64,
     /// Run the outbox worker in this process (an instance may leave sending to others).
     pub outbox_worker: bool,
-    /// Origins allowed to call the API from a browser; empty: CORS off.
-    pub cors_origins: Vec<String>,
+    /// Wait after an e-mail's first failed send, in milliseconds; doubles each time.
+    pub outbox_retry_base_ms: u64,
+    /// The longest wait between attempts, in milliseconds.
+    pub outbox_retry_max_ms: u64,
+    /// Attempts before an e-mail is marked failed.
+    pub outbox_max_attempts: i32,
+    /// How often the worker looks for due e-mails when nobody wakes it, in milliseconds.
+    pub outbox_poll_ms: u64,
+    /// How long a taken e-mail is reserved for its sender, in seconds.
+    pub outbox_lease_seconds: u64,
+    /// The service's clock (tests set it).
+    #[serde(skip)]
     pub clock: Clock,
+}
+
+/// A list, or one string of comma-separated items (as environment variables give it).
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        OneOrMany::Many(v) => v,
+    })
 }
 
 impl Default for Settings {
     fn default() -> Settings {
+        let retry = RetryPolicy::default();
+        let limits = Limits::default();
         Settings {
             bind: DEFAULT_BIND.into(),
             database_url: DEFAULT_DATABASE_URL.into(),
@@ -60,26 +107,56 @@ impl Default for Settings {
             smtp_url: None,
             demo_roster: true,
             pool_size: None,
-            limits: crate::workflow::Limits::default(),
-            retention_months: 24,
-            orders_per_address_per_hour: 30,
-            body_timeout: std::time::Duration::from_secs(10),
-            db_checkout_timeout: std::time::Duration::from_secs(2),
             workers: None,
             failed_attempts_per_minute: 10,
             trust_forwarded: false,
             email_templates_dir: None,
-            email_from: crate::email::MailConfig::default().from,
+            email_from: DEFAULT_EMAIL_FROM.into(),
             public_url: None,
-            retry: crate::email::worker::RetryPolicy::default(),
-            outbox_worker: true,
             cors_origins: vec![],
+            booking_horizon_days: limits.horizon_days,
+            orders_per_address_per_hour: 30,
+            orders_per_email_per_day: limits.orders_per_email_per_day,
+            retention_months: 24,
+            body_timeout_seconds: 10,
+            database_timeout_ms: 2000,
+            outbox_worker: true,
+            outbox_retry_base_ms: retry.base.as_millis() as u64,
+            outbox_retry_max_ms: retry.max_backoff.as_millis() as u64,
+            outbox_max_attempts: retry.max_attempts,
+            outbox_poll_ms: retry.poll.as_millis() as u64,
+            outbox_lease_seconds: retry.lease.as_secs(),
             clock: Clock::system(),
         }
     }
 }
 
 impl Settings {
+    pub fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            base: Duration::from_millis(self.outbox_retry_base_ms),
+            max_backoff: Duration::from_millis(self.outbox_retry_max_ms),
+            max_attempts: self.outbox_max_attempts,
+            poll: Duration::from_millis(self.outbox_poll_ms),
+            lease: Duration::from_secs(self.outbox_lease_seconds),
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            horizon_days: self.booking_horizon_days,
+            orders_per_email_per_day: self.orders_per_email_per_day,
+        }
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_seconds)
+    }
+
+    pub fn database_timeout(&self) -> Duration {
+        Duration::from_millis(self.database_timeout_ms)
+    }
+
     /// Refuse settings that cannot work, naming the flag and what to give instead.
     pub fn validate(&self) -> anyhow::Result<()> {
         use anyhow::bail;
@@ -110,6 +187,59 @@ impl Settings {
                         .contains('/'));
             if !ok {
                 bail!("--cors-origin: '{origin}' must be an origin such as https://app.example.com (scheme, host and port only)");
+            }
+        }
+        let ranges: [(&str, u64, u64, u64); 11] = [
+            (
+                "--booking-horizon-days",
+                self.booking_horizon_days.max(0) as u64,
+                1,
+                3650,
+            ),
+            (
+                "--failed-attempts-per-minute",
+                self.failed_attempts_per_minute as u64,
+                1,
+                10_000,
+            ),
+            ("--body-timeout-seconds", self.body_timeout_seconds, 1, 600),
+            (
+                "--database-timeout-ms",
+                self.database_timeout_ms,
+                100,
+                60_000,
+            ),
+            (
+                "--pool-size",
+                u64::from(self.pool_size.unwrap_or(8)),
+                1,
+                1000,
+            ),
+            ("--workers", self.workers.unwrap_or(1) as u64, 1, 1024),
+            (
+                "--outbox-retry-base-ms",
+                self.outbox_retry_base_ms,
+                1,
+                3_600_000,
+            ),
+            (
+                "--outbox-retry-max-ms",
+                self.outbox_retry_max_ms,
+                1,
+                86_400_000,
+            ),
+            (
+                "--outbox-max-attempts",
+                self.outbox_max_attempts.max(0) as u64,
+                1,
+                1000,
+            ),
+            ("--outbox-poll-ms", self.outbox_poll_ms, 5, 60_000),
+            ("--outbox-lease-seconds", self.outbox_lease_seconds, 1, 3600),
+        ];
+        for (flag, value, low, high) in ranges {
+            if !(low..=high).contains(&value) {
+                bail!("{flag}: {value} is out of range; give a number from {low} to {high}");
             }
         }
         Ok(())

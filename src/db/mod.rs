@@ -158,11 +158,24 @@ impl Manager {
                 let mut c =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 c.set_instrumentation(self.counter());
-                c.batch_execute(
-                    "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
+                c.batch_execute("PRAGMA busy_timeout = 30000;")
+                    .map_err(r2d2::Error::QueryError)?;
+                // Switching a new file to WAL takes its lock, and SQLite refuses rather
+                // than waits when processes opening it together collide: try again.
+                let mut tries = 0;
+                loop {
+                    match c.batch_execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
+                    ) {
+                        Ok(()) => break,
+                        Err(e) if tries < 100 && is_transient(&e) => {
+                            tries += 1;
+                            std::thread::sleep(Duration::from_millis(20 + 5 * tries));
+                        }
+                        Err(e) => return Err(r2d2::Error::QueryError(e)),
+                    }
+                }
                 Ok(DbConnection::Sqlite(c))
             }
         }

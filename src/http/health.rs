@@ -58,7 +58,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(
     operation_id = "metrics",
     tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+    responses((status = 200, description = "OpenMetrics text format", body = String, content_type = "application/openmetrics-text"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
@@ -74,6 +74,6 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         db.queries.load(std::sync::atomic::Ordering::Relaxed),
     );
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .content_type(crate::metrics::CONTENT_TYPE)
         .body(body)
 }

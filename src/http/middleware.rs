@@ -1,19 +1,29 @@
 //! Around every request: a request id (taken from `X-Request-Id` when it is sane, else
 //! made), returned in a header and in problem bodies and attached to the logs; security
-//! headers; CORS for configured origins only; an access log line with the route pattern
-//! (never the path, which may hold a reservation number) and the request's metrics.
+//! headers; metrics. The request's span and its access log line come from
+//! tracing-actix-web with `AccessLog` below (route patterns, never paths, which may hold
+//! a reservation number); CORS from actix-cors, for configured origins only.
 
 use std::time::Instant;
 
+use actix_cors::Cors;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
-use tracing::Instrument;
+use actix_web::{web, Error, HttpMessage};
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
 
 use super::AppState;
+
+/// The request's id, as returned in `X-Request-Id`.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+/// When the request arrived.
+#[derive(Clone, Copy)]
+struct Started(Instant);
 
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
@@ -29,62 +39,81 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
-fn allowed_origin(state: &AppState, req: &ServiceRequest) -> Option<HeaderValue> {
-    let origin = req.headers().get(header::ORIGIN)?;
-    let o = origin.to_str().ok()?;
-    state
-        .cors_origins
-        .iter()
-        .any(|a| a == o || a == "*")
-        .then(|| origin.clone())
+fn route_of(req: &actix_web::HttpRequest) -> String {
+    req.match_pattern().unwrap_or_else(|| "unmatched".into())
+}
+
+/// The request's span: its id, method and route; and at its end, the access log line.
+pub struct AccessLog;
+
+impl RootSpanBuilder for AccessLog {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        tracing::info_span!("request", request_id = %id)
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let _enter = span.enter();
+        let Ok(res) = outcome else { return };
+        let req = res.request();
+        let ms = req
+            .extensions()
+            .get::<Started>()
+            .map(|s| s.0.elapsed().as_secs_f64() * 1000.0)
+            .unwrap_or_default();
+        let (method, route, status) = (req.method().clone(), route_of(req), res.status().as_u16());
+        if res.status().is_server_error() {
+            tracing::error!(method = %method, route = %route, status, ms, "request");
+        } else {
+            tracing::info!(method = %method, route = %route, status, ms, "request");
+        }
+    }
+}
+
+/// CORS for the configured origins (`*` for any); none configured: off.
+pub fn cors(origins: &[String]) -> actix_web::middleware::Condition<Cors> {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers([
+            "x-request-id",
+            "location",
+            "retry-after",
+            "idempotent-replayed",
+        ])
+        .max_age(600)
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    actix_web::middleware::Condition::new(!origins.is_empty(), cors)
 }
 
 pub async fn around(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let id = request_id(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(Started(started));
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().clone();
-    let cors = state.as_ref().and_then(|s| allowed_origin(s, &req));
-
-    // A CORS preflight from an allowed origin is answered here.
-    if method == Method::OPTIONS
-        && cors.is_some()
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
-    {
-        let res = HttpResponse::NoContent()
-            .insert_header((
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                cors.clone().expect("checked"),
-            ))
-            .insert_header((
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                "GET, POST, PUT, DELETE",
-            ))
-            .insert_header((
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "authorization, content-type, idempotency-key, x-request-id",
-            ))
-            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
-            .insert_header((header::VARY, "Origin"))
-            .finish();
-        return Ok(req.into_response(res));
-    }
-
-    let span = tracing::info_span!("request", request_id = %id);
-    let res = next
-        .call(req)
-        .instrument(span.clone())
-        .await?
-        .map_into_boxed_body();
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
+    let res = next.call(req).await?.map_into_boxed_body();
+    let route = route_of(res.request());
     let status = res.status();
     let mut res = if status.is_client_error() || status.is_server_error() {
         with_request_id_in_problem(res, &id).await
@@ -112,25 +141,13 @@ pub async fn around(
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         );
     }
-    if let Some(origin) = cors {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("x-request-id, location, retry-after, idempotent-replayed"),
-        );
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    let seconds = started.elapsed().as_secs_f64();
     if let Some(state) = state {
-        state
-            .metrics
-            .observe_request(method.as_str(), &route, status.as_u16(), seconds);
-    }
-    let _enter = span.enter();
-    if status.is_server_error() {
-        tracing::error!(method = %method, route = %route, status = status.as_u16(), ms = seconds * 1000.0, "request");
-    } else {
-        tracing::info!(method = %method, route = %route, status = status.as_u16(), ms = seconds * 1000.0, "request");
+        state.metrics.observe_request(
+            method.as_str(),
+            &route,
+            status.as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(res)
 }

@@ -50,6 +50,10 @@ pub fn start(
                 .app_data(actix_web::web::Data::new(state.clone()))
                 .app_data(body_timeout)
                 .wrap(ErrorHandlers::new().default_handler(super::normalise_errors))
+                .wrap(super::middleware::cors(&state.cors_origins))
+                .wrap(tracing_actix_web::TracingLogger::<
+                    super::middleware::AccessLog,
+                >::new())
                 .wrap(actix_web::middleware::from_fn(super::middleware::around));
             let http = HttpService::build()
                 .keep_alive(KeepAlive::default())

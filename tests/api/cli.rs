@@ -170,13 +170,7 @@ fn help_lists_every_command_and_setting() {
     let out = greenroom().arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for word in [
-        "serve",
-        "migrate",
-        "staff-token",
-        "loadtest",
-        "--log-format",
-    ] {
+    for word in ["serve", "migrate", "staff-token", "erase", "--log-format"] {
         assert!(help.contains(word), "{word} missing from:\n{help}");
     }
     let out = greenroom().args(["serve", "--help"]).output().unwrap();
@@ -193,6 +187,14 @@ fn help_lists_every_command_and_setting() {
         "--public-url",
         "--cors-origin",
         "--trust-forwarded",
+        "--pool-size",
+        "--workers",
+        "--failed-attempts-per-minute",
+        "--outbox-retry-base-ms",
+        "--outbox-lease-seconds",
+        "--orders-per-address-per-hour",
+        "--booking-horizon-days",
+        "--retention-months",
         "GREENROOM_BIND",
         "DATABASE_URL",
         "GREENROOM_OUTBOX_DIR",
@@ -205,6 +207,15 @@ fn help_lists_every_command_and_setting() {
         .output()
         .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("--role"));
+    // The load tool is a client, not a command of the service.
+    assert!(!help.contains("loadtest"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenroom-loadtest"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("--concurrency"));
 }
 
 /// Serve briefly from a folder, with a config file, environment and flags; return the
@@ -371,4 +382,50 @@ fn instances_starting_together_migrate_once() {
         .filter(|o| String::from_utf8_lossy(&o.stdout).contains("applied"))
         .count();
     assert_eq!(applied, 1, "exactly one process applies the migrations");
+}
+
+/// Every knob is a setting; a bad value of any of them, from a flag, the environment or
+/// the file, stops the start with one line naming it.
+#[test]
+fn a_bad_value_of_any_setting_is_one_line_naming_it() {
+    let dir = std::env::temp_dir().join(format!("greenroom-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bad.toml"), "pool_size = \"many\"\n").unwrap();
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 5] = [
+        (&["--config", "bad.toml"], &[], "--pool-size"),
+        (
+            &[],
+            &[("GREENROOM_ORDERS_PER_ADDRESS_PER_HOUR", "lots")],
+            "--orders-per-address-per-hour",
+        ),
+        (&["--outbox-poll-ms", "1"], &[], "--outbox-poll-ms"),
+        (
+            &["--outbox-lease-seconds", "0"],
+            &[],
+            "--outbox-lease-seconds",
+        ),
+        (
+            &[],
+            &[("GREENROOM_FAILED_ATTEMPTS_PER_MINUTE", "0")],
+            "--failed-attempts-per-minute",
+        ),
+    ];
+    for (args, env, named) in cases {
+        let mut cmd = greenroom();
+        cmd.current_dir(&dir)
+            .arg("serve")
+            .args(args)
+            .args(["--database-url", "sqlite://bad.db"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?} {env:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(lines[0].contains(named), "{named} not named in: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

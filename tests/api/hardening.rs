@@ -188,7 +188,7 @@ async fn the_horizon_is_a_setting_and_alternatives_stay_inside_it() {
     // Bookings open 17 days ahead (until Thursday 2027-01-21 08:00 UTC); one producer
     // with two shifts on Wednesdays and Thursdays.
     let app = spawn(Options {
-        tweak: Some(|s| s.limits.horizon_days = 17),
+        tweak: Some(|s| s.booking_horizon_days = 17),
         ..Options::default()
     })
     .await;
@@ -582,7 +582,7 @@ async fn json_bodies_need_the_json_media_type() {
 #[actix_web::test]
 async fn a_slow_body_is_cut_off_with_408() {
     let app = spawn(Options {
-        tweak: Some(|s| s.body_timeout = Duration::from_secs(1)),
+        tweak: Some(|s| s.body_timeout_seconds = 1),
         ..Options::default()
     })
     .await;

@@ -191,18 +191,13 @@ pub fn settings_for(
         public_url: Some("https://greenroom.example".into()),
         outbox_worker: !opts.no_outbox_worker,
         cors_origins: opts.cors_origins.clone(),
-        retry: greenroom::email::worker::RetryPolicy {
-            base: Duration::from_millis(50),
-            max_backoff: Duration::from_millis(400),
-            max_attempts: 1000,
-            poll: Duration::from_millis(25),
-            lease: Duration::from_secs(30),
-        },
+        outbox_retry_base_ms: 50,
+        outbox_retry_max_ms: 400,
+        outbox_max_attempts: 1000,
+        outbox_poll_ms: 25,
+        outbox_lease_seconds: 30,
         orders_per_address_per_hour: per_address,
-        limits: greenroom::workflow::Limits {
-            orders_per_email_per_day: per_email,
-            ..Default::default()
-        },
+        orders_per_email_per_day: per_email,
         ..Settings::default()
     };
     if let Some(tweak) = opts.tweak {

@@ -99,7 +99,7 @@ async fn cors_for_configured_origins_only() {
             ],
         )
         .await;
-    assert_eq!(pre.status, 204);
+    assert!(pre.status == 200 || pre.status == 204, "{}", pre.status);
     assert_eq!(
         pre.header("access-control-allow-origin").as_deref(),
         Some("https://app.example")
@@ -172,7 +172,7 @@ async fn metrics_count_requests_orders_outbox_and_the_pool() {
         .unwrap()
         .to_str()
         .unwrap()
-        .starts_with("text/plain"));
+        .starts_with("application/openmetrics-text"));
     let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
     assert_eq!(
         metric(&text, "greenroom_orders_total{outcome=\"confirmed\"}"),

@@ -1,6 +1,7 @@
-//! `greenroom loadtest`: drive a running Greenroom with a realistic mix of requests and
+//! `greenroom-loadtest`: drive a running Greenroom with a realistic mix of requests and
 //! report throughput, latency per operation, errors by status, and whether any producer
-//! ended up booked twice at once (it must not).
+//! ended up booked twice at once (it must not). A client of the service, so a binary of
+//! its own, not a command of the service.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -402,7 +403,7 @@ impl LoadTest {
 
     fn report(&self, s: &Stats, elapsed: f64, overlaps: usize) {
         println!(
-            "\ngreenroom loadtest: {} clients for {:.1} s against {}",
+            "\ngreenroom-loadtest: {} clients for {:.1} s against {}",
             self.concurrency, elapsed, self.url
         );
         println!(
@@ -460,5 +461,63 @@ impl LoadTest {
             );
         }
         println!("overlapping assignments found afterwards: {overlaps}");
+    }
+}
+
+/// Drive a running Greenroom and report what it did.
+#[derive(Debug, clap::Parser)]
+#[command(name = "greenroom-loadtest", version)]
+struct Args {
+    /// The service to drive.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// An admin token of that service (to set up the roster and read the schedule).
+    #[arg(long, env = "GREENROOM_TOKEN")]
+    token: String,
+    /// Clients sending requests at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// How long to drive, in seconds.
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Load-test producers to have on the roster (created if missing).
+    #[arg(long, default_value_t = 100)]
+    producers: usize,
+    /// What the clients send: the realistic mix, only orders (to compare with pgbench
+    /// running an order's transaction), or only availability checks.
+    #[arg(long, value_enum, default_value = "default")]
+    mix: Mix,
+    /// Sample this process's memory (RSS) during the run.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let args = Args::parse();
+    if args.concurrency == 0 || args.duration == 0 {
+        eprintln!("greenroom-loadtest: --concurrency and --duration must be at least 1");
+        return std::process::ExitCode::FAILURE;
+    }
+    let run = LoadTest {
+        url: args.url,
+        token: args.token,
+        concurrency: args.concurrency,
+        duration: Duration::from_secs(args.duration),
+        producers: args.producers,
+        mix: args.mix,
+        server_pid: args.server_pid,
+    }
+    .run();
+    match run {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("greenroom-loadtest: the run found server errors or overlapping assignments");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("greenroom-loadtest: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
