@@ -79,12 +79,13 @@ pub fn valid_email(s: &str) -> bool {
         && s.len() <= 254
         && !local.contains('@')
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        && domain.split('.').all(|label| {
+            // Labels as host names have them: letters, digits and inner hyphens.
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
         && !s.chars().any(|c| {
             c.is_whitespace()
                 || c.is_control()
@@ -132,6 +133,9 @@ pub fn phone(value: &str, path: &str) -> Result<(), Problem> {
 /// ("fr-CA" → "fr").
 pub fn primary_language(tag: &str) -> Option<String> {
     let tag = tag.trim();
+    if tag.len() > 35 {
+        return None;
+    }
     let mut parts = tag.split(['-', '_']);
     let primary = parts.next()?;
     let ok_primary =
@@ -179,6 +183,8 @@ mod tests {
             "a b@example.com",
             "ana@exa..mple.com",
             "ana@example.com>",
+            "ana@-example.com",
+            "ana@example-.com",
         ] {
             assert!(!valid_email(bad), "{bad}");
         }

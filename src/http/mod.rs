@@ -14,6 +14,7 @@ mod privacy;
 pub mod problem;
 mod producers;
 mod query;
+pub mod schema;
 pub mod server;
 mod staff;
 pub mod throttle;

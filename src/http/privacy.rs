@@ -4,6 +4,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::schema::*;
+
 use super::extract::{require, JsonBody};
 use super::json::{json_objects, Check, Field, Unknown};
 use super::problem::Problem;
@@ -15,7 +17,7 @@ use crate::domain::text;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct EraseRequest {
     /// The contact e-mail address used when ordering.
-    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    #[schema(value_type = EmailAddress, required = true)]
     pub email: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::http::schema::*;
+
 use super::extract::{require, uuid_in_path, JsonBody};
 use super::json::{json_objects, path, Check, Field, JsonKind, Kind, Unknown};
 use super::problem::Problem;
@@ -30,13 +32,13 @@ impl JsonKind for WeekdayValue {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct WorkingSpanRequest {
-    #[schema(value_type = String, required = true, example = "monday")]
+    #[schema(value_type = WeekdayName, required = true)]
     pub weekday: Field<WeekdayValue>,
     /// `HH:MM` in the producer's zone.
-    #[schema(value_type = String, required = true, pattern = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$", example = "09:00")]
+    #[schema(value_type = ClockTime, required = true)]
     pub start: Field<String>,
     /// `HH:MM`; earlier than `start` crosses midnight; `24:00` is midnight.
-    #[schema(value_type = String, required = true, pattern = r"^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$", example = "17:30")]
+    #[schema(value_type = ClockEnd, required = true)]
     pub end: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -45,18 +47,18 @@ pub struct WorkingSpanRequest {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ProducerRequest {
-    #[schema(value_type = String, required = true, max_length = 200, min_length = 1)]
+    #[schema(value_type = Line200, required = true)]
     pub name: Field<String>,
-    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    #[schema(value_type = EmailAddress, required = true)]
     pub email: Field<String>,
     /// The producer's own IANA zone: their hours are read in it.
-    #[schema(value_type = String, required = true, max_length = 64, example = "Asia/Tokyo")]
+    #[schema(value_type = TimeZoneName, required = true)]
     pub time_zone: Field<String>,
     /// BCP 47 tags; `["en"]` when absent.
-    #[schema(value_type = Option<Vec<String>>, min_items = 1)]
+    #[schema(value_type = Option<Vec<LanguageTag>>, min_items = 1)]
     pub languages: Field<Vec<Field<String>>>,
     /// meeting, training, event; all three when absent.
-    #[schema(value_type = Option<Vec<String>>, min_items = 1)]
+    #[schema(value_type = Option<Vec<CentreName>>, min_items = 1)]
     pub centres: Field<Vec<Field<String>>>,
     #[schema(value_type = Vec<WorkingSpanRequest>, required = true)]
     pub working_hours: Field<Vec<Field<WorkingSpanRequest>>>,
@@ -68,11 +70,11 @@ pub struct ProducerRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TimeOffRequest {
     /// A local time in the producer's zone such as `2027-01-10T09:00`, or an instant.
-    #[schema(value_type = String, required = true, max_length = 64)]
+    #[schema(value_type = StartTime, required = true)]
     pub start: Field<String>,
-    #[schema(value_type = String, required = true, max_length = 64)]
+    #[schema(value_type = StartTime, required = true)]
     pub end: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<Lines500>)]
     pub reason: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -460,7 +462,9 @@ pub async fn delete(
     params(("id" = String, Path, description = "The producer's id")),
     request_body = TimeOffRequest,
     responses(
-        (status = 201, description = "Added", body = TimeOffCreated),
+        (status = 201, description = "Added", body = TimeOffCreated,
+            links(("remove_time_off" = (operation_id = "remove_time_off", description = "Remove this time off",
+                parameters(("id" = "$response.body#/producer_id"), ("time_off_id" = "$response.body#/time_off/id")))))),
         (status = 401, description = "No staff token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such producer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "time_off_conflicts_with_bookings", body = Problem, content_type = "application/problem+json"),

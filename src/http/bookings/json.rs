@@ -5,6 +5,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::http::schema::*;
+
 use crate::domain::booking::{Booking, BookingDetails, CancellationFee, HistoryEvent};
 use crate::domain::error::{FieldError, ProblemCode};
 use crate::domain::local_time::{format_in, parse_naive, zone_abbreviation};
@@ -22,20 +24,20 @@ use crate::http::json::{json_objects, path, Check, Field, SlotJson, Unknown};
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AvailabilityRequest {
     /// One of the four packages.
-    #[schema(value_type = String, required = true, pattern = r"^(meeting-premium|training-premium|event-standard|event-premium)$")]
+    #[schema(value_type = PackageId, required = true)]
     pub package: Field<String>,
     /// A local time such as `2026-12-10T15:00` read in `time_zone`, or an RFC 3339
     /// instant with offset. Whole minutes.
-    #[schema(value_type = String, required = true, max_length = 64, example = "2027-02-10T15:00")]
+    #[schema(value_type = StartTime, required = true)]
     pub start: Field<String>,
     /// An IANA time zone name such as `Europe/Paris`.
-    #[schema(value_type = String, required = true, max_length = 64, example = "Europe/Paris")]
+    #[schema(value_type = TimeZoneName, required = true)]
     pub time_zone: Field<String>,
     /// Minutes of live event: a multiple of 15 from 15 to 720.
     #[schema(value_type = i64, required = true, minimum = 15, maximum = 720, multiple_of = 15)]
     pub duration_minutes: Field<i64>,
     /// A BCP 47 tag; English when absent.
-    #[schema(value_type = Option<String>, max_length = 35, example = "fr")]
+    #[schema(value_type = Option<LanguageTag>)]
     pub language: Field<String>,
     /// Staff only: allow a start inside the lead time.
     #[schema(value_type = Option<bool>)]
@@ -47,18 +49,18 @@ pub struct AvailabilityRequest {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ContactRequest {
-    #[schema(value_type = String, required = true, max_length = 100, min_length = 1)]
+    #[schema(value_type = PersonName, required = true)]
     pub first_name: Field<String>,
-    #[schema(value_type = String, required = true, max_length = 100, min_length = 1)]
+    #[schema(value_type = PersonName, required = true)]
     pub last_name: Field<String>,
     /// 6 to 20 digits, with spaces, dots, dashes, parentheses and a leading plus.
-    #[schema(value_type = String, required = true, max_length = 40, pattern = r"^\+?[0-9 .()/-]{6,39}$", example = "+33 1 23 45 67 89")]
+    #[schema(value_type = PhoneNumber, required = true)]
     pub phone: Field<String>,
     /// Where the confirmation goes; with the reservation number, it opens the booking.
-    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    #[schema(value_type = EmailAddress, required = true)]
     pub email: Field<String>,
     /// The e-mails' language: `en` (default) or `fr`.
-    #[schema(value_type = Option<String>, max_length = 10, example = "fr")]
+    #[schema(value_type = Option<Locale>)]
     pub locale: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -75,11 +77,11 @@ pub struct MeetingRequest {
     /// host ID asked.
     #[schema(value_type = Option<ScheduledBy>)]
     pub scheduled_by: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 100)]
+    #[schema(value_type = Option<Line100>)]
     pub host_id: Field<String>,
-    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub host_email: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 64)]
+    #[schema(value_type = Option<Line64>)]
     pub meeting_number: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -88,14 +90,14 @@ pub struct MeetingRequest {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct EventRequest {
-    #[schema(value_type = String, required = true, max_length = 200, min_length = 1)]
+    #[schema(value_type = Line200, required = true)]
     pub title: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 5000)]
+    #[schema(value_type = Option<Lines5000>)]
     pub details: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 5000)]
+    #[schema(value_type = Option<Lines5000>)]
     pub comments: Field<String>,
     /// The support's language, a BCP 47 tag; English when absent.
-    #[schema(value_type = Option<String>, max_length = 35, example = "fr")]
+    #[schema(value_type = Option<LanguageTag>)]
     pub language: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -105,7 +107,7 @@ pub struct EventRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ExtensionRequest {
     /// An extension id from `GET /api/v1/packages`.
-    #[schema(value_type = String, required = true, max_length = 64)]
+    #[schema(value_type = Line64, required = true)]
     pub id: Field<String>,
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 20)]
     pub quantity: Field<i64>,
@@ -119,16 +121,16 @@ pub struct OrderRequest {
     #[schema(value_type = ContactRequest, required = true)]
     pub contact: Field<ContactRequest>,
     /// The customer's company.
-    #[schema(value_type = String, required = true, max_length = 200, min_length = 1)]
+    #[schema(value_type = Line200, required = true)]
     pub company: Field<String>,
     /// The customer's meeting site host name.
-    #[schema(value_type = String, required = true, max_length = 253, example = "acme.webex.com")]
+    #[schema(value_type = HostName, required = true)]
     pub site: Field<String>,
-    #[schema(value_type = String, required = true, pattern = r"^(meeting-premium|training-premium|event-standard|event-premium)$")]
+    #[schema(value_type = PackageId, required = true)]
     pub package: Field<String>,
-    #[schema(value_type = String, required = true, max_length = 64, example = "2027-02-10T15:00")]
+    #[schema(value_type = StartTime, required = true)]
     pub start: Field<String>,
-    #[schema(value_type = String, required = true, max_length = 64, example = "Europe/Paris")]
+    #[schema(value_type = TimeZoneName, required = true)]
     pub time_zone: Field<String>,
     #[schema(value_type = i64, required = true, minimum = 15, maximum = 720, multiple_of = 15)]
     pub duration_minutes: Field<i64>,
@@ -150,9 +152,9 @@ pub struct OrderRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct LookupRequest {
     /// From the confirmation e-mail; any case, hyphen optional.
-    #[schema(value_type = String, required = true, max_length = 40, example = "7KQ2M-9XH4D")]
+    #[schema(value_type = ReservationNumberText, required = true)]
     pub reservation_number: Field<String>,
-    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    #[schema(value_type = EmailAddress, required = true)]
     pub email: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
@@ -163,12 +165,12 @@ pub struct LookupRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RescheduleRequest {
     /// The contact's e-mail (staff may leave it out).
-    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Field<String>,
-    #[schema(value_type = String, required = true, max_length = 64, example = "2027-02-12T14:00")]
+    #[schema(value_type = StartTime, required = true)]
     pub start: Field<String>,
     /// The zone `start` is read in; the booking's zone when absent.
-    #[schema(value_type = Option<String>, max_length = 64)]
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Field<String>,
     #[schema(value_type = Option<bool>)]
     pub override_lead_time: Field<bool>,
@@ -180,9 +182,9 @@ pub struct RescheduleRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CancelRequest {
     /// The contact's e-mail (staff may leave it out).
-    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<Lines1000>)]
     pub reason: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
