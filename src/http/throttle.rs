@@ -1,10 +1,12 @@
-//! Limits per client: at most `limit` attempts in a sliding `window`, counted the moment
-//! they start. Checking and counting happen under one lock, so a burst sent at once gets
-//! exactly `limit` through, not however many raced past a check; an attempt that turns
-//! out not to count (a lookup that found the booking, a replayed order) is given back.
+//! Limits per client: at most `limit` events in a sliding `window`. Checking and counting
+//! happen under one lock, so a burst sent at once gets exactly `limit` through, not
+//! however many raced past a check.
 //!
-//! Used for failed guesses of reservation numbers and e-mails (per address, a minute) and
-//! for orders (per address, an hour).
+//! Two ways to count: orders are counted the moment they start (`acquire`), and given
+//! back when they turn out not to count (a replay, our own failure); failed guesses of
+//! reservation numbers and e-mails are counted when they fail (`record`), and a failure
+//! past the limit is answered 429 instead of its 404, so a burst of wrong guesses gets
+//! exactly `limit` answers while honest requests, however many at once, are never held.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -67,19 +69,49 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
             });
         }
         let times = map.entry(key.clone()).or_default();
+        self.expire(times, now);
+        self.full(times, now)?;
+        times.push_back(now);
+        Ok(Some(Ticket { key, at: now }))
+    }
+
+    /// Refuse a client whose events already fill the window (counting nothing).
+    pub fn check(&self, key: &K) -> Result<(), RetryAfter> {
+        if self.is_off() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(times) = map.get_mut(key) else {
+            return Ok(());
+        };
+        self.expire(times, now);
+        self.full(times, now)
+    }
+
+    /// Count an event that happened (a failure), unless the window is already full: then
+    /// it is refused, and the caller answers 429 instead.
+    pub fn record(&self, key: K) -> Result<(), RetryAfter> {
+        self.acquire(key).map(|_| ())
+    }
+
+    fn expire(&self, times: &mut VecDeque<Instant>, now: Instant) {
         while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= self.window)
         {
             times.pop_front();
         }
-        if times.len() >= self.limit {
-            let oldest = *times.front().expect("limit is at least 1");
-            let wait = self.window.saturating_sub(now.duration_since(oldest));
-            return Err(RetryAfter(wait.as_secs().max(1)));
+    }
+
+    fn full(&self, times: &VecDeque<Instant>, now: Instant) -> Result<(), RetryAfter> {
+        match times.front() {
+            Some(oldest) if times.len() >= self.limit => {
+                let wait = self.window.saturating_sub(now.duration_since(*oldest));
+                Err(RetryAfter(wait.as_secs().max(1)))
+            }
+            _ => Ok(()),
         }
-        times.push_back(now);
-        Ok(Some(Ticket { key, at: now }))
     }
 
     /// Give an attempt back: it does not count.
@@ -137,6 +169,19 @@ mod tests {
         for _ in 0..1000 {
             assert!(off.acquire(1).unwrap().is_none());
         }
+    }
+
+    #[test]
+    fn checking_counts_nothing_and_recording_stops_at_the_limit() {
+        let t = Limiter::new(2, Duration::from_secs(60));
+        for _ in 0..10 {
+            assert!(t.check(&"ana").is_ok());
+        }
+        assert!(t.record("ana").is_ok());
+        assert!(t.record("ana").is_ok());
+        assert!(t.record("ana").is_err());
+        assert!(t.check(&"ana").is_err());
+        assert!(t.check(&"bob").is_ok());
     }
 
     #[test]

@@ -189,9 +189,10 @@ async fn place(
     })
 }
 
-/// Run a customer's attempt to reach a booking, counting it against their address as a
-/// failure until it proves not to be one (counted first, so that a burst of guesses
-/// sent at once cannot slip past the limit).
+/// Run a customer's attempt to reach a booking. An address whose failed attempts fill
+/// the window is refused at once; a failure is counted as it happens, and one past the
+/// limit is answered 429, not 404, so a burst of guesses gets exactly the limit's worth
+/// of answers. Successes are never counted.
 async fn guarded<T>(
     req: &HttpRequest,
     state: &AppState,
@@ -201,16 +202,15 @@ async fn guarded<T>(
     if staff {
         return attempt.await;
     }
-    let ticket = state
-        .throttle
-        .acquire(state.client_ip(req))
-        .map_err(|RetryAfter(secs)| Error::TooMany {
-            limit: Limit::FailedAttempts,
-            retry_after_secs: secs,
-        })?;
+    let too_many = |RetryAfter(secs)| Error::TooMany {
+        limit: Limit::FailedAttempts,
+        retry_after_secs: secs,
+    };
+    let ip = state.client_ip(req);
+    state.throttle.check(&ip).map_err(too_many)?;
     let result = attempt.await;
-    if !result.as_ref().is_err_and(Error::is_booking_not_found) {
-        state.throttle.refund(ticket);
+    if result.as_ref().is_err_and(Error::is_booking_not_found) {
+        state.throttle.record(ip).map_err(too_many)?;
     }
     result
 }
