@@ -341,3 +341,20 @@ async fn the_manage_page_escapes_the_number_it_is_given_and_forbids_inline_scrip
         .contains("script-src 'self'"));
     assert_eq!(app.get("/assets/manage.js").await.status, 200);
 }
+
+/// The API reference is a page a person can read: Redoc, shipped in the binary, renders
+/// the served description under the page's Content-Security-Policy.
+#[actix_web::test]
+async fn the_api_reference_page_renders_in_the_browser() {
+    let app = spawn_app().await;
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    driver.goto(&format!("{}/api/docs", app.address)).await;
+    let page = driver.wait_text("body", "Greenroom").await;
+    for section in ["ordering", "managing", "staff"] {
+        assert!(page.contains(section), "no {section} section in: {page}");
+    }
+    driver.wait_text("body", "/api/v1/bookings").await;
+    driver.screenshot("api-docs.png").await;
+}
