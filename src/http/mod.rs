@@ -111,6 +111,7 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(openapi::serve)
                 .service(catalogue::list)
                 .service(bookings::availability)
+                .service(bookings::slots)
                 .service(bookings::create)
                 .service(bookings::list)
                 .service(bookings::lookup)

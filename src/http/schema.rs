@@ -137,6 +137,12 @@ schemas! {
         .examples(["2027-02-10T15:00"])
         .build()
         .into();
+    /// A calendar date.
+    CalendarDate => string("A date, YYYY-MM-DD")
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
+        .pattern(Some(r"^2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))
+        .build()
+        .into();
     /// A package id.
     PackageId => string("A package id, as GET /api/v1/packages lists them")
         .enum_values(Some(["meeting-premium", "training-premium", "event-standard", "event-premium"]))

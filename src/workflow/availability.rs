@@ -41,3 +41,59 @@ pub fn check(
         alternatives,
     })
 }
+
+/// The most days one calendar request may span.
+pub const MAX_SLOT_DAYS: i64 = 62;
+
+/// One day of a calendar: its local date and the local times a booking may start.
+pub struct Day {
+    pub date: chrono::NaiveDate,
+    pub starts: Vec<chrono::NaiveTime>,
+}
+
+/// Every start from `first` to `last` (local dates in the slot's zone, both included) at
+/// which the slot could be ordered now: inside the lead time and the horizon, with a
+/// producer free for the whole window. `slot.start` is not used. Every day of the range
+/// is listed, with no starts when none is free.
+pub fn calendar(
+    svc: &Services,
+    slot: &SlotRequest,
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+    staff_override: bool,
+) -> Result<Vec<Day>, Error> {
+    use chrono::Duration;
+    let now = svc.now();
+    let tz = slot.time_zone;
+    let midnight = |d: chrono::NaiveDate| {
+        scheduling::resolve_boundary(tz, d.and_hms_opt(0, 0, 0).expect("midnight"))
+    };
+    let from = midnight(first).max(super::earliest_bookable(slot, now, staff_override));
+    let to = midnight(last + Duration::days(1)).min(
+        crate::domain::order::latest_bookable(now, svc.limits.horizon_days) + Duration::minutes(1),
+    );
+    let mut days: Vec<Day> = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|date| Day {
+            date,
+            starts: vec![],
+        })
+        .collect();
+    if from >= to {
+        return Ok(days);
+    }
+    let mut conn = svc.db.read()?;
+    let range = scheduling::Interval::new(
+        from - Duration::minutes(crate::domain::order::PREPARATION_MINUTES),
+        to + Duration::minutes(slot.duration_minutes),
+    );
+    let roster = roster::load(&mut conn, range, None, None)?;
+    for start in scheduling::free_starts(&roster.engine, &need_of(slot), from, to) {
+        let local = start.with_timezone(&tz);
+        if let Some(day) = days.iter_mut().find(|d| d.date == local.date_naive()) {
+            day.starts.push(local.time());
+        }
+    }
+    Ok(days)
+}

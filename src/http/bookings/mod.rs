@@ -15,6 +15,7 @@ use super::json::Check;
 use super::json::SlotJson;
 use super::problem::Problem;
 use super::query::{query_number, range};
+use super::schema::{CalendarDate, LanguageTag, PackageId, TimeZoneName};
 use super::throttle::RetryAfter;
 use super::AppState;
 use crate::domain::booking::BookingStatus;
@@ -62,6 +63,183 @@ pub async fn availability(
         language: slot.language.clone(),
         language_pending_confirmation: answer.free.map(|c| c.language_pending),
         alternatives: answer.alternatives.iter().map(SlotJson::from).collect(),
+    }))
+}
+
+/// The query of a calendar of free start times.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SlotsQuery {
+    #[param(value_type = PackageId, required = true)]
+    pub package: Option<String>,
+    /// The first day, `YYYY-MM-DD`, in `time_zone`.
+    #[param(value_type = CalendarDate, required = true)]
+    pub from: Option<String>,
+    /// The last day (included), at most 62 days after `from`.
+    #[param(value_type = CalendarDate, required = true)]
+    pub to: Option<String>,
+    #[param(value_type = TimeZoneName, required = true)]
+    pub time_zone: Option<String>,
+    #[param(value_type = i64, required = true, minimum = 15, maximum = 720, multiple_of = 15)]
+    pub duration_minutes: Option<String>,
+    #[param(value_type = Option<LanguageTag>)]
+    pub language: Option<String>,
+}
+
+/// A day of the calendar: its date and the local times a booking may start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayJson {
+    #[schema(format = Date)]
+    pub date: String,
+    /// `HH:MM`, in the calendar's zone.
+    pub starts: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotsResponse {
+    pub time_zone: String,
+    /// Every day of the range, in order; a day with no start is fully booked or closed.
+    pub days: Vec<DayJson>,
+}
+
+impl SlotsQuery {
+    fn parse(
+        self,
+    ) -> Result<
+        (
+            crate::domain::order::SlotRequest,
+            chrono::NaiveDate,
+            chrono::NaiveDate,
+        ),
+        Vec<crate::domain::error::FieldError>,
+    > {
+        use crate::domain::order as rules;
+        let mut check = Check::default();
+        let text = |v: Option<String>| match v {
+            Some(s) => super::json::Field::Given(s),
+            None => super::json::Field::Absent,
+        };
+        let package = check.text_with(
+            "package",
+            text(self.package),
+            Some("a package id"),
+            64,
+            |id| rules::package(&id),
+        );
+        let tz = check.text_with(
+            "time_zone",
+            text(self.time_zone),
+            Some("an IANA time zone such as Europe/Paris"),
+            64,
+            |z| rules::zone(&z),
+        );
+        let date = |key: &str, check: &mut Check, v: Option<String>| {
+            check.text_with(key, text(v), Some("a date such as 2027-02-01"), 10, |d| {
+                chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| {
+                        crate::domain::local_time::YEARS.contains(&chrono::Datelike::year(d))
+                    })
+                    .ok_or((
+                        ProblemCode::InvalidFormat,
+                        format!("{key} must be a date such as 2027-02-01"),
+                    ))
+            })
+        };
+        let from = date("from", &mut check, self.from);
+        let to = date("to", &mut check, self.to);
+        if let (Some(f), Some(t)) = (from, to) {
+            if t < f {
+                check.problem(
+                    "to",
+                    ProblemCode::InvalidRange,
+                    "to must not be before from",
+                );
+            } else if (t - f).num_days() > avail::MAX_SLOT_DAYS {
+                check.problem(
+                    "to",
+                    ProblemCode::InvalidRange,
+                    format!("ask for at most {} days at a time", avail::MAX_SLOT_DAYS),
+                );
+            }
+        }
+        let duration = check
+            .text_with(
+                "duration_minutes",
+                text(self.duration_minutes),
+                Some("minutes, a multiple of 15 from 15 to 720"),
+                4,
+                |d| {
+                    d.parse::<i64>().map_err(|_| {
+                        (
+                            ProblemCode::InvalidDuration,
+                            format!(
+                                "duration_minutes must be a whole number of minutes, not '{d}'"
+                            ),
+                        )
+                    })
+                },
+            )
+            .and_then(|d| check.check("duration_minutes", rules::duration(d)));
+        let language = check
+            .text_with("language", text(self.language), None, 35, |l| {
+                crate::domain::text::language(&l)
+            })
+            .unwrap_or_else(|| "en".into());
+        check.finish(|| {
+            let (package, tz) = (package?, tz?);
+            Some((
+                crate::domain::order::SlotRequest {
+                    package,
+                    start: chrono::Utc::now(),
+                    time_zone: tz,
+                    duration_minutes: duration?,
+                    language,
+                    override_lead_time: false,
+                },
+                from?,
+                to?,
+            ))
+        })
+    }
+}
+
+/// Free start times, day by day: every one bookable now (the lead time, the horizon, a
+/// producer free for the whole window).
+#[utoipa::path(
+    operation_id = "free_starts",
+    tag = "ordering",
+    params(SlotsQuery),
+    responses(
+        (status = 200, description = "The calendar", body = SlotsResponse),
+        (status = 422, description = "A query parameter to fix", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/availability/slots")]
+pub async fn slots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<SlotsQuery>,
+) -> Result<HttpResponse, Error> {
+    let (slot, from, to) = q.into_inner().parse().map_err(Error::Invalid)?;
+    let staff_override = staff(&req, &state).await?.is_some();
+    let tz = slot.time_zone;
+    let days = state
+        .run(move |svc| avail::calendar(svc, &slot, from, to, staff_override))
+        .await?;
+    Ok(HttpResponse::Ok().json(SlotsResponse {
+        time_zone: tz.name().to_string(),
+        days: days
+            .iter()
+            .map(|d| DayJson {
+                date: d.date.format("%Y-%m-%d").to_string(),
+                starts: d
+                    .starts
+                    .iter()
+                    .map(|t| t.format("%H:%M").to_string())
+                    .collect(),
+            })
+            .collect(),
     }))
 }
 
