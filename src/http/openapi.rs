@@ -82,6 +82,9 @@ fn complete(api: &mut OpenApi) {
     components
         .schemas
         .insert("ProblemCode".into(), code_schema.into());
+    for (name, schema) in super::schema::components() {
+        components.schemas.entry(name.into()).or_insert(schema);
+    }
     for (name, schema) in components.schemas.iter_mut() {
         if let utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) = schema {
             if REQUEST_SCHEMAS.contains(&name.as_str()) {

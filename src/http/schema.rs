@@ -45,6 +45,12 @@ macro_rules! schemas {
                 }
             }
         )*
+
+        /// Every component declared here, by name: the description registers them all,
+        /// those only query parameters refer to included.
+        pub fn components() -> Vec<(&'static str, RefOr<Schema>)> {
+            vec![$((stringify!($name), $name::schema()),)*]
+        }
     };
 }
 
