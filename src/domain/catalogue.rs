@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::locale::Locale;
 use super::money::Money;
 use super::policy::PolicyRule;
 
@@ -66,12 +67,33 @@ pub struct Package {
     pub cancellation_policy: String,
 }
 
+/// An extension's name and unit in another language.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExtensionText {
+    pub name: String,
+    pub unit: String,
+}
+
+/// The catalogue's texts in a language other than English, by id.
+#[derive(Debug, Default, Deserialize)]
+pub struct Texts {
+    pub services: BTreeMap<String, String>,
+    pub extensions: BTreeMap<String, ExtensionText>,
+    /// Package descriptions.
+    pub packages: BTreeMap<String, String>,
+    /// Cancellation rules' descriptions, by rule.
+    pub policies: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Catalogue {
     pub currency: String,
     pub services: BTreeMap<String, String>,
     pub extensions: BTreeMap<String, ExtensionDef>,
     pub cancellation_policies: BTreeMap<String, Vec<PolicyRule>>,
+    /// By locale (`fr`); English is the catalogue itself.
+    #[serde(default)]
+    pub translations: BTreeMap<String, Texts>,
     pub packages: Vec<Package>,
 }
 
@@ -104,6 +126,44 @@ impl Catalogue {
             .get(&package.cancellation_policy)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    fn texts(&self, locale: Locale) -> Option<&Texts> {
+        match locale {
+            Locale::En => None,
+            other => self.translations.get(other.as_str()),
+        }
+    }
+
+    /// A service's description in `locale` (English where no translation exists).
+    pub fn service_text<'a>(&'a self, id: &'a str, locale: Locale) -> &'a str {
+        self.texts(locale)
+            .and_then(|t| t.services.get(id))
+            .or_else(|| self.services.get(id))
+            .map_or(id, String::as_str)
+    }
+
+    /// An extension's name and unit in `locale`.
+    pub fn extension_text<'a>(&'a self, id: &'a str, locale: Locale) -> (&'a str, &'a str) {
+        if let Some(t) = self.texts(locale).and_then(|t| t.extensions.get(id)) {
+            return (&t.name, &t.unit);
+        }
+        self.extensions
+            .get(id)
+            .map_or((id, ""), |e| (e.name.as_str(), e.unit.as_str()))
+    }
+
+    pub fn package_description<'a>(&'a self, package: &'a Package, locale: Locale) -> &'a str {
+        self.texts(locale)
+            .and_then(|t| t.packages.get(&package.id))
+            .unwrap_or(&package.description)
+    }
+
+    /// A cancellation rule's description in `locale`.
+    pub fn policy_text<'a>(&'a self, rule: &'a PolicyRule, locale: Locale) -> &'a str {
+        self.texts(locale)
+            .and_then(|t| t.policies.get(&rule.rule))
+            .unwrap_or(&rule.description)
     }
 
     /// Ids a customer may order in `extensions` for this package: its extensions that are
@@ -142,6 +202,27 @@ mod tests {
             assert!(!policy.is_empty(), "{}: no cancellation policy", p.id);
             assert_eq!(policy.last().unwrap().min_hours_before, 0);
             assert!(p.base_price_minor > 0 && p.lead_time_days >= 0);
+        }
+        // Every text has its French translation.
+        let fr = &c.translations["fr"];
+        for id in c.services.keys() {
+            assert!(fr.services.contains_key(id), "no French for service {id}");
+        }
+        for id in c.extensions.keys() {
+            assert!(
+                fr.extensions.contains_key(id),
+                "no French for extension {id}"
+            );
+        }
+        for p in &c.packages {
+            assert!(fr.packages.contains_key(&p.id), "no French for {}", p.id);
+            for rule in c.policy(p) {
+                assert!(
+                    fr.policies.contains_key(&rule.rule),
+                    "no French for {}",
+                    rule.rule
+                );
+            }
         }
         let premium = c.package("event-premium").unwrap();
         assert!(!premium.requires_scheduled_meeting);

@@ -4,6 +4,7 @@ pub mod booking;
 pub mod catalogue;
 pub mod error;
 pub mod local_time;
+pub mod locale;
 pub mod money;
 pub mod order;
 pub mod policy;

@@ -16,19 +16,10 @@ impl Money {
         }
     }
 
-    /// "1,234.50 USD": for e-mails and descriptions, never for arithmetic.
+    /// "1,234.50 USD": for the API's explanations, never for arithmetic. Pages and
+    /// e-mails write money in their reader's locale.
     pub fn display(&self) -> String {
-        let sign = if self.amount_minor < 0 { "-" } else { "" };
-        let abs = self.amount_minor.unsigned_abs();
-        let units = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, ch) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
-        format!("{sign}{grouped}.{:02} {}", abs % 100, self.currency)
+        super::locale::Locale::En.money(self)
     }
 }
 

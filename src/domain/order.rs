@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::catalogue::{Catalogue, Package};
 use super::error::{FieldError, ProblemCode};
 use super::local_time::{format_in, parse_start, parse_zone};
+use super::locale::Locale;
 use super::money::Money;
 use super::text::{valid_host, Problem};
 
@@ -96,8 +97,48 @@ pub struct NewOrder {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChargeLine {
+    /// In English; pages and e-mails write it in their reader's language from `item`.
     pub description: String,
     pub amount: Money,
+    /// What the line charges for: a package or an extension id, and how many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<ChargeItem>,
+}
+
+/// What a charge line is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChargeItem {
+    /// A package id or an extension id.
+    pub id: String,
+    pub quantity: i64,
+}
+
+impl ChargeLine {
+    /// The line as a reader of `locale` reads it. Lines stored before lines knew their
+    /// item keep their English description.
+    pub fn describe(&self, locale: Locale) -> String {
+        let Some(item) = &self.item else {
+            return self.description.clone();
+        };
+        let cat = Catalogue::get();
+        if let Some(p) = cat.package(&item.id) {
+            return match locale {
+                Locale::En => format!(
+                    "{} ({}), {} minutes of live event included",
+                    p.name, p.seed_name, p.included_minutes
+                ),
+                Locale::Fr => format!(
+                    "{} ({}), {} minutes d'événement en direct incluses",
+                    p.name, p.seed_name, p.included_minutes
+                ),
+            };
+        }
+        if cat.extensions.contains_key(&item.id) {
+            let (name, _) = cat.extension_text(&item.id, locale);
+            return format!("{name} × {}", item.quantity);
+        }
+        self.description.clone()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -109,6 +150,14 @@ pub struct Charges {
 
 pub const CHARGES_NOTE: &str =
     "These are the standard charges for the support ordered. Actual charges are at your contract rate.";
+
+/// The note under the charges, in `locale`.
+pub fn charges_note(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => CHARGES_NOTE,
+        Locale::Fr => "Ce sont les frais standards de l'assistance commandée. Les frais réels sont à votre taux contractuel.",
+    }
+}
 
 /// The latest start that may be booked now: `horizon_days` ahead.
 pub fn latest_bookable(now: DateTime<Utc>, horizon_days: i64) -> DateTime<Utc> {
@@ -318,28 +367,28 @@ pub fn check_extension(
 /// the extensions ordered.
 pub fn charges(package: &Package, duration_minutes: i64, extensions: &[ExtensionOrder]) -> Charges {
     let cat = Catalogue::get();
-    let mut lines = vec![ChargeLine {
-        description: format!(
-            "{} ({}), {} minutes of live event included",
-            package.name, package.seed_name, package.included_minutes
-        ),
-        amount: cat.money(package.base_price_minor),
-    }];
+    let line = |id: &str, quantity: i64, amount_minor: i64| {
+        let mut line = ChargeLine {
+            description: String::new(),
+            amount: cat.money(amount_minor),
+            item: Some(ChargeItem {
+                id: id.to_string(),
+                quantity,
+            }),
+        };
+        line.description = line.describe(Locale::En);
+        line
+    };
+    let mut lines = vec![line(&package.id, 1, package.base_price_minor)];
     let extra_minutes = duration_minutes - package.included_minutes;
     if extra_minutes > 0 {
         let hours = (extra_minutes + 59) / 60;
         let ext = &cat.extensions["extra-hour"];
-        lines.push(ChargeLine {
-            description: format!("{} × {hours}", ext.name),
-            amount: cat.money(ext.price_minor * hours),
-        });
+        lines.push(line("extra-hour", hours, ext.price_minor * hours));
     }
     for e in extensions {
         let def = &cat.extensions[&e.id];
-        lines.push(ChargeLine {
-            description: format!("{} × {}", def.name, e.quantity),
-            amount: cat.money(def.price_minor * e.quantity),
-        });
+        lines.push(line(&e.id, e.quantity, def.price_minor * e.quantity));
     }
     let total = cat.money(lines.iter().map(|l| l.amount.amount_minor).sum());
     Charges {

@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::db::models::outbox::NewMessage;
 use crate::domain::booking::Booking;
+use crate::domain::locale::Locale;
 use crate::domain::money::Money;
-use crate::domain::order::{Contact, EventInfo, Meeting};
+use crate::domain::order::{charges_note, Charges, Contact, EventInfo, Meeting};
 use crate::domain::policy::{fee, PolicyRule};
 use crate::domain::producer::ProducerContact;
 use format::When;
@@ -186,12 +187,9 @@ pub struct ProducerView {
     pub ics: IcsView,
 }
 
-fn money(m: &Money) -> String {
-    m.display()
-}
-
-/// The policy as the message shows it: when each rule applies and what it would cost.
-fn policy_lines(rules: &[PolicyRule], total: &Money, locale: &str) -> Vec<PolicyLine> {
+/// The policy as a reader of `locale` reads it: when each rule applies and what it
+/// would cost.
+pub fn policy_lines(rules: &[PolicyRule], total: &Money, locale: Locale) -> Vec<PolicyLine> {
     rules
         .iter()
         .enumerate()
@@ -199,20 +197,32 @@ fn policy_lines(rules: &[PolicyRule], total: &Money, locale: &str) -> Vec<Policy
             when: format::policy_window(
                 r.min_hours_before,
                 i.checked_sub(1).map(|p| rules[p].min_hours_before),
-                locale,
+                locale.as_str(),
             ),
             percent: r.fee_percent,
-            fee: money(&fee(r, total)),
+            fee: locale.money(&fee(r, total)),
         })
         .collect()
 }
 
-fn locale_of(contact: &Contact) -> &'static str {
-    if contact.locale == "fr" {
-        "fr"
-    } else {
-        "en"
+/// The charges as a reader of `locale` reads them.
+pub fn charges_view(charges: &Charges, locale: Locale) -> ChargesView {
+    ChargesView {
+        lines: charges
+            .lines
+            .iter()
+            .map(|l| ChargeLineView {
+                description: l.describe(locale),
+                amount: locale.money(&l.amount),
+            })
+            .collect(),
+        total: locale.money(&charges.total),
+        note: charges_note(locale).to_string(),
     }
+}
+
+fn locale_of(contact: &Contact) -> Locale {
+    Locale::parse(&contact.locale).unwrap_or_default()
 }
 
 fn to_json<T: Serialize>(view: &T) -> serde_json::Value {
@@ -229,7 +239,8 @@ pub fn contact_message(
     cfg: &MailConfig,
 ) -> NewMessage {
     let tz = booking.time_zone;
-    let locale = locale_of(&booking.contact);
+    let loc = locale_of(&booking.contact);
+    let locale = loc.as_str();
     let number = booking.number.to_string();
     let package = booking.package();
     let charges = &booking.charges;
@@ -253,21 +264,10 @@ pub fn contact_message(
         event: booking.event.clone(),
         language: booking.language.clone(),
         language_pending: booking.language_pending,
-        charges: ChargesView {
-            lines: charges
-                .lines
-                .iter()
-                .map(|l| ChargeLineView {
-                    description: l.description.clone(),
-                    amount: money(&l.amount),
-                })
-                .collect(),
-            total: money(&charges.total),
-            note: charges.note.clone(),
-        },
-        policy: policy_lines(&booking.cancellation_policy, &charges.total, locale),
+        charges: charges_view(charges, loc),
+        policy: policy_lines(&booking.cancellation_policy, &charges.total, loc),
         cancellation: booking.cancellation.as_ref().map(|c| CancellationView {
-            fee: money(&c.fee.amount),
+            fee: loc.money(&c.fee.amount),
             percent: c.fee.fee_percent,
             reason: c.reason.clone(),
         }),

@@ -283,6 +283,10 @@ async fn french_contacts_get_french_mail() {
         "de 10:00 à 11:00 CET (Europe/Paris)",
         "taux contractuel",
         "de 48 heures à 14 jours avant le début : 50 %",
+        // The charge lines and the money are French too.
+        "Event Center Standard (CE Standard), 60 minutes d'événement en direct incluses : 900,00\u{a0}$US",
+        "Total : 900,00\u{a0}$US",
+        "(450,00\u{a0}$US)",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
