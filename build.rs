@@ -1,10 +1,11 @@
-//! Fetches the front-end files the binary ships from the npm registry, once per build
-//! directory, checking each against its published integrity hash. Nothing is fetched at
-//! run time.
+//! Fetches front-end files from the npm registry, once per build directory, checking each
+//! against its published integrity hash: Redoc, which the binary ships, and axe-core,
+//! which the browser tests run. Nothing is fetched at run time.
 //!
-//! Only `curl` and `tar` are needed (no Node.js). Offline, set `GREENROOM_REDOC_TGZ` to
-//! the package's `.tgz`; without either, the build still succeeds and the API reference
-//! page says the renderer is missing (the description stays at /api/v1/openapi.json).
+//! Only `curl` and `tar` are needed (no Node.js). Offline, set `GREENROOM_REDOC_TGZ` and
+//! `GREENROOM_AXE_TGZ` to the packages' `.tgz`; without either, the build still succeeds:
+//! the API reference page says its renderer is missing (the description stays at
+//! /api/v1/openapi.json), and the browser tests fail, saying the checker is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,6 +29,18 @@ const REDOC: NpmFile = NpmFile {
     out: "redoc.standalone.js",
     offline_env: "GREENROOM_REDOC_TGZ",
     fallback: "document.body.insertAdjacentHTML('afterbegin', '<p>The API reference renderer was not available when this binary was built. The description is at <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>');",
+};
+
+/// The accessibility checker the browser tests run inside Chromium (tests only: the
+/// binary never serves it).
+const AXE: NpmFile = NpmFile {
+    tarball: "https://registry.npmjs.org/axe-core/-/axe-core-4.14.1.tgz",
+    integrity: "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+    inner: "package/axe.min.js",
+    out: "axe.min.js",
+    offline_env: "GREENROOM_AXE_TGZ",
+    // The browser tests refuse to run without the real checker.
+    fallback: "/* axe-core missing */",
 };
 
 fn base64(bytes: &[u8]) -> String {
@@ -108,14 +121,16 @@ fn fetch(file: &NpmFile, out_dir: &Path) -> Result<(), String> {
 fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed={}", REDOC.offline_env);
-    if out_dir.join(REDOC.out).is_file()
-        && verified(&out_dir.join(format!("{}.tgz", REDOC.out)), REDOC.integrity)
-    {
-        return;
-    }
-    if let Err(why) = fetch(&REDOC, &out_dir) {
-        println!("cargo:warning=the API reference page will lack its renderer: {why}");
-        std::fs::write(out_dir.join(REDOC.out), REDOC.fallback).expect("OUT_DIR is writable");
+    for file in [&REDOC, &AXE] {
+        println!("cargo:rerun-if-env-changed={}", file.offline_env);
+        if out_dir.join(file.out).is_file()
+            && verified(&out_dir.join(format!("{}.tgz", file.out)), file.integrity)
+        {
+            continue;
+        }
+        if let Err(why) = fetch(file, &out_dir) {
+            println!("cargo:warning={} is missing: {why}", file.out);
+            std::fs::write(out_dir.join(file.out), file.fallback).expect("OUT_DIR is writable");
+        }
     }
 }

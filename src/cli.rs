@@ -132,6 +132,18 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// The meeting directory, the Webex Meetings REST API, such as https://webexapis.com:
+    /// finds a host's meeting for step 3 of an order and moves it after a change.
+    /// Off when absent.
+    #[arg(long, env = "GREENROOM_MEETING_DIRECTORY_URL")]
+    pub meeting_directory_url: Option<String>,
+    /// The meeting directory's bearer token.
+    #[arg(
+        long,
+        env = "GREENROOM_MEETING_DIRECTORY_TOKEN",
+        hide_env_values = true
+    )]
+    pub meeting_directory_token: Option<String>,
     /// How far ahead a start may be booked, in days [default: 730].
     #[arg(long, env = "GREENROOM_BOOKING_HORIZON_DAYS")]
     pub booking_horizon_days: Option<i64>,

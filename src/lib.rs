@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub use domain::error;
 pub mod email;
@@ -41,7 +42,10 @@ impl Application {
         settings.validate()?;
         let url = DbUrl::parse(&settings.database_url)
             .map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
-        let templates = email::render::Templates::load(settings.email_templates_dir.as_deref())?;
+        let templates = std::sync::Arc::new(email::render::Templates::load(
+            settings.email_templates_dir.as_deref(),
+            web::TEMPLATES,
+        )?);
         let transport =
             email::transport::Transport::new(settings.smtp_url.as_deref(), &settings.outbox_dir)?;
         let pool_size = settings
@@ -88,7 +92,7 @@ impl Application {
         let worker = email::worker::Worker {
             db: database.clone(),
             transport: std::sync::Arc::new(transport),
-            templates: std::sync::Arc::new(templates),
+            templates: templates.clone(),
             mail: mail.clone(),
             retry: settings.retry(),
             handle: outbox.clone(),
@@ -131,6 +135,16 @@ impl Application {
             metrics,
             cors_origins: std::sync::Arc::new(settings.cors_origins.clone()),
             retention,
+            templates,
+            directory: match (
+                &settings.meeting_directory_url,
+                &settings.meeting_directory_token,
+            ) {
+                (Some(url), Some(token)) => {
+                    Some(std::sync::Arc::new(directory::Webex::new(url, token)))
+                }
+                _ => None,
+            },
         };
         let server = http::server::start(
             listener,

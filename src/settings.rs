@@ -48,6 +48,12 @@ pub struct Settings {
     /// string of comma-separated origins.
     #[serde(deserialize_with = "list")]
     pub cors_origins: Vec<String>,
+    /// The meeting directory (the Webex Meetings REST API), such as
+    /// https://webexapis.com; off when absent: step 3 of an order is typed by hand.
+    pub meeting_directory_url: Option<String>,
+    /// The directory's bearer token (an integration's, allowed to read and update the
+    /// site's meetings).
+    pub meeting_directory_token: Option<String>,
     /// How far ahead a start may be booked, in days.
     pub booking_horizon_days: i64,
     /// Orders one client address may place an hour (0: no limit); staff are exempt.
@@ -114,6 +120,8 @@ impl Default for Settings {
             email_from: DEFAULT_EMAIL_FROM.into(),
             public_url: None,
             cors_origins: vec![],
+            meeting_directory_url: None,
+            meeting_directory_token: None,
             booking_horizon_days: limits.horizon_days,
             orders_per_address_per_hour: 30,
             orders_per_email_per_day: limits.orders_per_email_per_day,
@@ -176,6 +184,16 @@ impl Settings {
             if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
                 bail!("--public-url: '{url}' must be an http:// or https:// address, such as https://bookings.example.com");
             }
+        }
+        match (&self.meeting_directory_url, &self.meeting_directory_token) {
+            (Some(url), Some(_)) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("--meeting-directory-url: '{url}' must be an http:// or https:// address, such as https://webexapis.com");
+                }
+            }
+            (Some(_), None) => bail!("--meeting-directory-url needs --meeting-directory-token (GREENROOM_MEETING_DIRECTORY_TOKEN)"),
+            (None, Some(_)) => bail!("--meeting-directory-token needs --meeting-directory-url, such as https://webexapis.com"),
+            (None, None) => {}
         }
         for origin in &self.cors_origins {
             let ok = origin == "*"

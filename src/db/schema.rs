@@ -131,3 +131,11 @@ diesel::table! {
 
 diesel::joinable!(outbox -> bookings (booking_id));
 diesel::allow_tables_to_appear_in_same_query!(outbox, bookings);
+
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        data -> Text,
+        updated_at -> Timestamp,
+    }
+}

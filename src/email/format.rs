@@ -75,6 +75,32 @@ pub fn date(t: DateTime<Utc>, tz: Tz, locale: &str) -> String {
     }
 }
 
+/// "December 2026" / "décembre 2026".
+pub fn month(year: i32, month0: usize, locale: &str) -> String {
+    let names = if french(locale) { MONTHS_FR } else { MONTHS_EN };
+    format!("{} {year}", names[month0 % 12])
+}
+
+/// A local date without a zone: "Thursday 10 December" / "jeudi 10 décembre".
+pub fn day(d: chrono::NaiveDate, locale: &str) -> String {
+    let wd = d.weekday().num_days_from_monday() as usize;
+    let m = d.month0() as usize;
+    if french(locale) {
+        format!("{} {} {}", WEEKDAYS_FR[wd], d.day(), MONTHS_FR[m])
+    } else {
+        format!("{} {} {}", WEEKDAYS_EN[wd], d.day(), MONTHS_EN[m])
+    }
+}
+
+/// The days of the week, from Monday, as each language abbreviates them.
+pub fn weekdays_short(locale: &str) -> [&'static str; 7] {
+    if french(locale) {
+        ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+    } else {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    }
+}
+
 /// "15:00" (24-hour clock in both languages: unambiguous across countries).
 pub fn time(t: DateTime<Utc>, tz: Tz) -> String {
     let l = t.with_timezone(&tz);

@@ -95,9 +95,11 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The embedded templates, each replaced by `override_dir/<path>` where that exists.
+    /// The embedded templates, each replaced by `override_dir/<path>` where that exists,
+    /// and the pages' templates (`pages`: name and source; `partials/…` are partials),
+    /// in the same HTML registry so pages and e-mails share partials and escaping.
     /// A template that does not compile is an error here, at start, not at send time.
-    pub fn load(override_dir: Option<&Path>) -> anyhow::Result<Templates> {
+    pub fn load(override_dir: Option<&Path>, pages: &[(&str, &str)]) -> anyhow::Result<Templates> {
         let mut text = Handlebars::new();
         text.set_strict_mode(true);
         text.register_escape_fn(handlebars::no_escape);
@@ -132,7 +134,21 @@ impl Templates {
                     .with_context(|| format!("e-mail template {path} does not compile"))?;
             }
         }
+        for (name, source) in pages {
+            let registered = match name.strip_prefix("partials/") {
+                Some(partial) => html.register_partial(partial, *source),
+                None => html.register_template_string(&format!("page/{name}"), *source),
+            };
+            registered.with_context(|| format!("page template {name} does not compile"))?;
+        }
         Ok(Templates { text, html })
+    }
+
+    /// A page, HTML-escaped like the e-mails' HTML parts.
+    pub fn page(&self, name: &str, data: &Value) -> anyhow::Result<String> {
+        self.html
+            .render(&format!("page/{name}"), data)
+            .with_context(|| format!("rendering the page {name}"))
     }
 
     pub fn render(&self, kind: Kind, locale: &str, data: &Value) -> anyhow::Result<Rendered> {

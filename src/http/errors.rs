@@ -42,7 +42,8 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, Error> {
     ))
 }
 
-/// Rewrite an error response that is not yet problem+json.
+/// Rewrite an error response that is not yet problem+json. The pages' own refusals
+/// (HTML, in the reader's language) are theirs to make.
 pub fn normalise_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -50,7 +51,7 @@ pub fn normalise_errors<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

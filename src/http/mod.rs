@@ -2,9 +2,9 @@
 //! its description are registered together (utoipa), so the OpenAPI document is
 //! generated from the handlers and their request and response types.
 
-mod bookings;
+pub mod bookings;
 mod catalogue;
-mod errors;
+pub mod errors;
 mod extract;
 mod health;
 pub mod json;
@@ -49,6 +49,10 @@ pub struct AppState {
     pub cors_origins: Arc<Vec<String>>,
     /// Wakes the retention sweep (and stops it).
     pub retention: Signal,
+    /// E-mail and page templates (one registry).
+    pub templates: Arc<crate::email::render::Templates>,
+    /// The customers' meeting site, when configured.
+    pub directory: Option<Arc<dyn crate::directory::MeetingDirectory>>,
 }
 
 impl AppState {

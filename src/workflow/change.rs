@@ -1,10 +1,13 @@
 //! Moving a booking to another date and time: only the time changes; the same producer
 //! keeps it when free, else another free one takes it.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::db::models::{booking_events, bookings, outbox, producers};
-use crate::domain::booking::{BookingDetails, EventDetail, EventKind, HistoryEvent};
+use crate::db::roster::Roster;
+use crate::db::DbConnection;
+use crate::domain::booking::{Booking, BookingDetails, EventDetail, EventKind, HistoryEvent};
 use crate::domain::error::{Error, ProblemCode};
 use crate::domain::local_time::Slot;
 use crate::domain::order::{check_lead_time, SlotRequest};
@@ -45,6 +48,81 @@ pub fn booking_cancelled(number: &ReservationNumber) -> Error {
     )
 }
 
+/// Where a booking would go: the slot asked for, the roster around it, and who would
+/// run it (the same producer when still free, for continuity), or nobody.
+fn decide(
+    conn: &mut DbConnection,
+    booking: &Booking,
+    req: &Reschedule,
+    now: DateTime<Utc>,
+    staff_override: bool,
+    svc: &Services,
+) -> Result<(SlotRequest, Roster, Option<scheduling::Choice>), Error> {
+    if booking.is_cancelled() {
+        return Err(booking_cancelled(&booking.number));
+    }
+    let tz = req.time_zone.unwrap_or(booking.time_zone);
+    let start = crate::domain::order::start(&req.start, Some(tz))
+        .map_err(|(code, message)| Error::field("start", code, message))?;
+    let package = booking.package().ok_or_else(|| {
+        anyhow::anyhow!(
+            "booking {} has unknown package {}",
+            booking.id,
+            booking.package_id
+        )
+    })?;
+    let slot = SlotRequest {
+        package,
+        start,
+        time_zone: tz,
+        duration_minutes: booking.duration_minutes,
+        language: booking.language.clone(),
+        override_lead_time: staff_override,
+    };
+    check_lead_time(&slot, now, staff_override, svc.limits.horizon_days)
+        .map_err(|e| Error::Invalid(vec![e]))?;
+    let window = producer_window(slot.start, slot.duration_minutes);
+    let roster = roster_for(conn, &slot, Some(&booking.id))?;
+    let need = need_of(&slot);
+    let same = roster
+        .engine
+        .iter()
+        .position(|p| p.id == booking.producer_id && p.serves(need.centre) && p.is_free(&window))
+        .map(|index| scheduling::Choice {
+            index,
+            language_pending: booking.language_pending,
+        });
+    let choice = same.or_else(|| scheduling::choose(&roster.engine, &need));
+    Ok((slot, roster, choice))
+}
+
+/// Could the booking move there? The new slot when a producer is free then; otherwise
+/// the refusal a move would get, with its alternatives. Writes nothing: the pages ask
+/// before they ask the customer about their meeting.
+pub fn check(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Slot, Error> {
+    let now = svc.now();
+    let staff_override = req.override_lead_time && actor.is_staff();
+    let mut conn = svc.db.read()?;
+    let booking = for_change(&mut conn, &req.number, req.email.as_deref(), actor)?;
+    let (slot, _, choice) = decide(&mut conn, &booking, req, now, staff_override, svc)?;
+    if choice.is_some() {
+        return Ok(Slot {
+            start: slot.start,
+            end: slot.end(),
+            time_zone: slot.time_zone,
+        });
+    }
+    let alternatives = find_alternatives(
+        &mut conn,
+        &slot,
+        now,
+        staff_override,
+        Some(&booking.id),
+        &svc.limits,
+    )?;
+    Err(no_producer(&slot, alternatives))
+}
+
 /// Move a booking to another start; the duration stays. The booking's own assignment is
 /// set aside inside the same transaction, so a small move within its own slot works.
 pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Rescheduled, Error> {
@@ -53,44 +131,9 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
     let outcome = svc.db.write(|conn| {
         with_retries(conn, |conn| {
             let mut booking = for_change(conn, &req.number, req.email.as_deref(), actor)?;
-            if booking.is_cancelled() {
-                return Err(booking_cancelled(&booking.number));
-            }
-            let tz = req.time_zone.unwrap_or(booking.time_zone);
-            let start = crate::domain::order::start(&req.start, Some(tz))
-                .map_err(|(code, message)| Error::field("start", code, message))?;
-            let package = booking.package().ok_or_else(|| {
-                anyhow::anyhow!(
-                    "booking {} has unknown package {}",
-                    booking.id,
-                    booking.package_id
-                )
-            })?;
-            let slot = SlotRequest {
-                package,
-                start,
-                time_zone: tz,
-                duration_minutes: booking.duration_minutes,
-                language: booking.language.clone(),
-                override_lead_time: staff_override,
-            };
-            check_lead_time(&slot, now, staff_override, svc.limits.horizon_days)
-                .map_err(|e| Error::Invalid(vec![e]))?;
+            let (slot, roster, choice) = decide(conn, &booking, req, now, staff_override, svc)?;
             let window = producer_window(slot.start, slot.duration_minutes);
-            let roster = roster_for(conn, &slot, Some(&booking.id))?;
-            let need = need_of(&slot);
-            // Keep the producer when they are still free, for continuity.
-            let same = roster
-                .engine
-                .iter()
-                .position(|p| {
-                    p.id == booking.producer_id && p.serves(need.centre) && p.is_free(&window)
-                })
-                .map(|index| scheduling::Choice {
-                    index,
-                    language_pending: booking.language_pending,
-                });
-            let Some(choice) = same.or_else(|| scheduling::choose(&roster.engine, &need)) else {
+            let Some(choice) = choice else {
                 return Ok(Move::NoProducer(Box::new(slot), booking.id.clone()));
             };
             let producer = &roster.people[choice.index];
@@ -99,7 +142,7 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
             booking.end = slot.end();
             booking.window_start = window.start;
             booking.window_end = window.end;
-            booking.time_zone = tz;
+            booking.time_zone = slot.time_zone;
             booking.producer_id = producer.id.clone();
             booking.language_pending = choice.language_pending;
             booking.updated_at = now;
@@ -172,7 +215,7 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
             let previous = Slot {
                 start: before.start,
                 end: before.end,
-                time_zone: tz,
+                time_zone: slot.time_zone,
             };
             Ok(Move::Moved(Box::new(Rescheduled {
                 details: details(conn, booking)?,

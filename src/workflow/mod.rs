@@ -10,6 +10,7 @@ pub mod order;
 pub mod privacy;
 pub mod roster;
 pub mod staff;
+pub mod visits;
 
 use std::path::PathBuf;
 

@@ -1,5 +1,7 @@
-//! The manage page in a real headless Chromium, driven over W3C WebDriver (chromedriver)
-//! with the same HTTP client as the rest of the suite.
+//! The pages in a real headless Chromium, driven over W3C WebDriver (chromedriver) with
+//! the same HTTP client as the rest of the suite. Every page a test reaches is saved as a
+//! screenshot (target/tmp/screenshots/) and checked by axe-core, run inside the page:
+//! no serious or critical accessibility violation passes.
 //!
 //! Runs when chromedriver is installed (Debian: chromium, chromium-driver); CI installs
 //! them and sets GREENROOM_REQUIRE_BROWSER=1 so that a missing browser fails the run
@@ -10,9 +12,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{order_body, producer, spawn_app, weekdays};
+use crate::directory::{app_with_directory, Webex};
+use crate::helpers::{order_body, producer, spawn_app, weekdays, TestApp, DIRECTORY_TOKEN};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// axe-core, fetched from the npm registry by the build script (build.rs).
+const AXE: &str = include_str!(concat!(env!("OUT_DIR"), "/axe.min.js"));
 
 struct Driver {
     child: Child,
@@ -189,6 +195,129 @@ impl Driver {
         }
     }
 
+    /// The page as it is now: saved as `name`.png, and checked by axe-core.
+    async fn check(&self, name: &str) {
+        self.screenshot(&format!("{name}.png")).await;
+        self.accessible(name).await;
+    }
+
+    /// axe-core, run inside the page, finds no serious or critical violation.
+    async fn accessible(&self, name: &str) {
+        assert_eq!(
+            self.violations().await,
+            json!([]),
+            "{name}: accessibility violations"
+        );
+    }
+
+    /// What axe-core finds serious or critical on the page.
+    async fn violations(&self) -> Value {
+        assert!(
+            AXE.len() > 100_000,
+            "axe-core is missing: the build could not fetch it from the npm registry (set GREENROOM_AXE_TGZ to its .tgz offline)"
+        );
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": format!("{AXE}\n;return typeof axe;"), "args": []})),
+        )
+        .await;
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": r#"
+                    const done = arguments[arguments.length - 1];
+                    axe.run(document, {resultTypes: ["violations"]})
+                      .then(r => done(r.violations
+                        .filter(v => v.impact === "serious" || v.impact === "critical")
+                        .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))))
+                      .catch(e => done([{id: "axe-failed", help: String(e)}]));
+                "#, "args": []})),
+        )
+        .await
+    }
+
+    /// Set a field's value as a picker would (date and time inputs read typed keys in
+    /// the browser's own locale).
+    async fn set(&self, id: &str, value: &str) {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "document.getElementById(arguments[0]).value = arguments[1];", "args": [id, value]})),
+        )
+        .await;
+    }
+
+    async fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Click, then wait for the page at `path` to load.
+    async fn click_to(&self, css: &str, path: &str) {
+        self.click(css).await;
+        self.wait_for(path).await;
+    }
+
+    async fn wait_for(&self, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.url().await;
+            let ready = self.script("return document.readyState").await == json!("complete");
+            if url.contains(path) && ready {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never reached {path}; at {url}");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        self.script(&format!("return document.querySelector({css:?}) !== null"))
+            .await
+            == json!(true)
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Press keys on whatever has the focus (\u{e004} is Tab, \u{e007} Enter).
+    async fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
+            .collect();
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    async fn focused_id(&self) -> String {
+        self.script("return document.activeElement && document.activeElement.id")
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.call("GET", "/screenshot", None).await;
         let bytes = decode_base64(png.as_str().unwrap());
@@ -224,11 +353,7 @@ fn decode_base64(s: &str) -> Vec<u8> {
     out
 }
 
-#[actix_web::test]
-async fn a_customer_finds_moves_and_cancels_a_booking_in_the_browser() {
-    let Some(browser) = Driver::start().await else {
-        return;
-    };
+async fn lea() -> TestApp {
     let app = spawn_app().await;
     app.add_producer(producer(
         "Lea Martin",
@@ -237,109 +362,393 @@ async fn a_customer_finds_moves_and_cancels_a_booking_in_the_browser() {
         weekdays("09:00", "17:00"),
     ))
     .await;
-    let first = app
-        .order(&order_body("2027-02-10T10:00", "Europe/Paris", 60))
-        .await;
-    let number = first.body["reservation_number"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    // Another booking takes Thursday 10:00, so moving there offers alternatives.
-    app.order(&order_body("2027-02-11T10:00", "Europe/Paris", 60))
-        .await;
+    app
+}
 
-    // The link from the e-mail carries the number.
-    browser
-        .goto(&format!("{}/manage?number={number}", app.address))
-        .await;
-    assert_eq!(
-        browser
-            .script("return document.getElementById('number').value")
-            .await,
-        json!(number)
-    );
-    browser.type_into("#email", "ANA.SOUZA@example.com").await;
-    browser.click("#find-button").await;
-    let when = browser
-        .wait_text("#b-when", "Wednesday 10 February 2027")
-        .await;
-    assert!(when.contains("10:00–11:00 (Europe/Paris)"), "{when}");
-    assert_eq!(
-        browser.text("#b-producer").await,
-        "Lea Martin <lea.martin@producers.example>"
-    );
-    assert!(browser.text("#b-total").await.contains("900.00 USD"));
-    browser.screenshot("manage-found.png").await;
+/// Step 1's contact and company, typed.
+async fn type_contact(b: &Driver) {
+    for (id, text) in [
+        ("contact-first_name", "Ana"),
+        ("contact-last_name", "Souza"),
+        ("contact-phone", "+33 1 23 45 67 89"),
+        ("contact-email", "ana.souza@example.com"),
+        ("company", "Acme"),
+        ("site", "acme.webex.com"),
+    ] {
+        b.type_into(&format!("#{id}"), text).await;
+    }
+    b.type_into("#time_zone", "Europe/Paris").await;
+}
 
-    // Move to a busy time: alternatives; pick the first.
-    browser.script("document.getElementById('new-date').value='2027-02-11'; document.getElementById('new-time').value='10:00';").await;
-    browser.click("#move-button").await;
-    browser
-        .wait_text(
-            "#alternative-list",
-            "Thursday 11 February 2027, 11:30–12:30",
-        )
-        .await;
-    browser.screenshot("manage-alternatives.png").await;
-    browser.click("#alternative-list button").await;
-    browser.wait_text("#message", "Moved.").await;
-    assert!(browser
-        .text("#b-when")
-        .await
-        .contains("Thursday 11 February 2027, 11:30–12:30"));
-    let look = app
-        .post(
-            "/api/v1/bookings/lookup",
-            &json!({"reservation_number": number, "email": "ana.souza@example.com"}),
-        )
-        .await;
-    assert_eq!(
-        look.body["start"], "2027-02-11T11:30:00+01:00",
-        "the move reached the service"
-    );
-
-    // Cancel, with the two-step confirmation.
-    browser.click("#cancel").await;
-    browser.click("#cancel-yes").await;
-    let msg = browser.wait_text("#message", "Cancelled.").await;
-    assert!(msg.contains("0.00 USD (0%"), "{msg}");
-    assert_eq!(browser.text("#b-status").await, "cancelled");
-    browser.screenshot("manage-cancelled.png").await;
-
-    // A wrong e-mail shows the service's explanation, not the booking.
-    browser.goto(&format!("{}/manage", app.address)).await;
-    browser.type_into("#number", &number).await;
-    browser.type_into("#email", "eve@example.com").await;
-    browser.click("#find-button").await;
-    browser.wait_text("#message", "no booking matches").await;
-    assert_eq!(
-        browser
-            .script("return document.getElementById('booking').hidden")
-            .await,
-        json!(true)
-    );
+async fn lookup(app: &TestApp, number: &str) -> Value {
+    app.post(
+        "/api/v1/bookings/lookup",
+        &json!({"reservation_number": number, "email": "ana.souza@example.com"}),
+    )
+    .await
+    .body
 }
 
 #[actix_web::test]
-async fn the_manage_page_escapes_the_number_it_is_given_and_forbids_inline_scripts() {
-    let app = spawn_app().await;
-    let r = app
-        .request(
-            "GET",
-            "/manage?number=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
-            None,
-            None,
-            &[],
-        )
+async fn a_customer_orders_through_the_four_steps_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = lea().await;
+    // Wednesday 10:00 is taken, so asking for it offers alternatives.
+    app.order(&order_body("2027-02-10T10:00", "Europe/Paris", 60))
         .await;
-    assert_eq!(r.status, 200);
-    let html = r.body.as_str().unwrap();
-    assert!(!html.contains("<script>alert"), "{html}");
-    assert!(r
-        .header("content-security-policy")
+
+    b.goto(&format!("{}/", app.address)).await;
+    b.wait_text("h1", "A producer for your online meeting")
+        .await;
+    b.check("home").await;
+    b.click_to("a[href='/order?package=event-standard']", "/order")
+        .await;
+    assert_eq!(
+        b.script("return document.getElementById('package').value")
+            .await,
+        json!("event-standard")
+    );
+    b.check("order-1-empty").await;
+
+    // Continue with nothing typed: every error next to its field, announced.
+    b.click_to("#next-button", "/order").await;
+    b.wait_text("#error-summary", "Please fill in “First name”.")
+        .await;
+    assert_eq!(
+        b.script(
+            "return document.getElementById('contact-first_name').getAttribute('aria-invalid')"
+        )
+        .await,
+        json!("true")
+    );
+    b.check("order-1-errors").await;
+
+    type_contact(&b).await;
+    b.set("date", "2027-02-10").await;
+    b.set("time", "10:00").await;
+    b.click_to("#next-button", "/order").await;
+    b.wait_text(
+        "#answer",
+        "No producer is free on Wednesday 10 February 2027",
+    )
+    .await;
+    b.check("order-1-alternatives").await;
+    b.click_to("#alternative-list button", "/order").await;
+    b.wait_text(
+        "#answer",
+        "A producer is free on Wednesday 10 February 2027, 11:30–12:30",
+    )
+    .await;
+
+    // Or from the calendar: a day, then one of its starts.
+    b.click_to("button[data-date='2027-02-12']", "day=2027-02-12")
+        .await;
+    b.wait_text("#day-starts", "Free start times on Friday 12 February")
+        .await;
+    assert!(
+        b.has("button[data-date='2027-02-13'][disabled]").await,
+        "Saturday has no free time"
+    );
+    b.check("order-1-calendar").await;
+    b.click_to("#day-starts button.start", "/order").await;
+    b.wait_text(
+        "#answer",
+        "A producer is free on Friday 12 February 2027, 09:30–10:30",
+    )
+    .await;
+    b.click_to("#next-button", "/order/meeting").await;
+
+    // Step 2: ordering for a colleague.
+    b.wait_text("h1", "Step 2").await;
+    b.check("order-2-meeting").await;
+    b.click("#answer-someone-else").await;
+    b.click_to("#next-button", "/order/event").await;
+
+    // Step 3.
+    b.wait_text("h1", "Step 3").await;
+    b.type_into("#event-title", "Product launch").await;
+    b.type_into("#event-comments", "Two presenters").await;
+    b.check("order-3-event").await;
+    b.click_to("#order-button", "/order/confirmation").await;
+
+    // Step 4: the number first, the charges, the policy, the calendar file.
+    let number = b.text("#reservation-number").await;
+    assert_eq!(number.len(), 11, "{number}");
+    assert!(b
+        .text("#b-when")
+        .await
+        .contains("Friday 12 February 2027, 09:30–10:30 (Europe/Paris)"));
+    assert_eq!(b.text("#charges-total").await, "900.00 USD");
+    assert!(b.has("#ics-link").await && b.has("#manage-link").await);
+    b.check("order-4-confirmation").await;
+    let booked = lookup(&app, &number).await;
+    assert_eq!(booked["start"], "2027-02-12T09:30:00+01:00");
+    assert_eq!(booked["meeting"]["scheduled_by"], "someone_else");
+}
+
+#[actix_web::test]
+async fn the_three_meeting_answers_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let (_webex, url) = Webex::start(DIRECTORY_TOKEN);
+    let app = app_with_directory(&url).await;
+
+    // Scheduled with my host ID: the directory fills in step 3.
+    b.goto(&format!("{}/order?package=event-standard", app.address))
+        .await;
+    type_contact(&b).await;
+    b.set("date", "2027-02-10").await;
+    b.set("time", "10:00").await;
+    b.click_to("#next-button", "/order/meeting").await;
+    b.click("#answer-me").await;
+    b.type_into("#meeting-host_id", "ana-host").await;
+    b.click_to("#next-button", "/order/event").await;
+    b.wait_text("body", "We found your meeting “Quarterly review”")
+        .await;
+    assert_eq!(
+        b.script("return document.getElementById('event-title').value")
+            .await,
+        json!("Quarterly review")
+    );
+    b.check("order-3-from-directory").await;
+    b.click_to("#order-button", "/order/confirmation").await;
+    let number = b.text("#reservation-number").await;
+    assert_eq!(
+        lookup(&app, &number).await["meeting"]["meeting_number"],
+        "25831234567"
+    );
+
+    // Not scheduled yet: refused for a package that needs the meeting first...
+    b.goto(&format!("{}/order?package=meeting-premium", app.address))
+        .await;
+    type_contact(&b).await;
+    b.set("date", "2027-02-11").await;
+    b.set("time", "10:00").await;
+    b.click_to("#next-button", "/order/meeting").await;
+    b.click("#answer-not-yet").await;
+    b.click_to("#next-button", "/order/meeting").await;
+    b.wait_text(
+        "#meeting-answer-error",
+        "Schedule the meeting on your site first",
+    )
+    .await;
+    b.check("order-2-not-scheduled").await;
+
+    // ... and accepted for Event Center Premium.
+    b.click_to("button[value='back']", "/order").await;
+    b.click("#package option[value='event-premium']").await;
+    b.click_to("#next-button", "/order/meeting").await;
+    b.wait_text(
+        "#meeting-answer",
+        "Event Center Premium can be ordered before",
+    )
+    .await;
+    b.click("#answer-not-yet").await;
+    b.click_to("#next-button", "/order/event").await;
+    b.type_into("#event-title", "Summit").await;
+    b.click_to("#order-button", "/order/confirmation").await;
+    let number = b.text("#reservation-number").await;
+    let premium = lookup(&app, &number).await;
+    assert_eq!(premium["package"], "event-premium");
+    assert_eq!(premium["meeting"]["scheduled"], false);
+
+    // "Cancel the order" forgets the draft and books nothing.
+    b.goto(&format!("{}/order", app.address)).await;
+    b.click_to("#next-button", "/order").await;
+    b.click_to(".cancel-order button", "/order/cancelled").await;
+    b.wait_text("h1", "Order cancelled").await;
+    b.check("order-cancelled").await;
+}
+
+#[actix_web::test]
+async fn a_customer_changes_and_cancels_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = lea().await;
+    let number = app
+        .order(&order_body("2027-02-10T10:00", "Europe/Paris", 60))
+        .await
+        .body["reservation_number"]
+        .as_str()
         .unwrap()
-        .contains("script-src 'self'"));
-    assert_eq!(app.get("/assets/manage.js").await.status, 200);
+        .to_string();
+    app.order(&order_body("2027-02-11T10:00", "Europe/Paris", 60))
+        .await;
+
+    // The e-mail's link carries the number; the keyboard alone finds the booking.
+    b.goto(&format!("{}/manage?number={number}", app.address))
+        .await;
+    assert_eq!(
+        b.script("return document.getElementById('reservation_number').value")
+            .await,
+        json!(number)
+    );
+    b.check("manage-find").await;
+    for _ in 0..20 {
+        if b.focused_id().await == "email" {
+            break;
+        }
+        b.keys("\u{e004}").await;
+    }
+    assert_eq!(
+        b.focused_id().await,
+        "email",
+        "Tab reaches the e-mail field"
+    );
+    b.keys("ANA.SOUZA@example.com\u{e007}").await;
+    b.wait_for("/manage/booking").await;
+    b.wait_text(
+        "#b-when",
+        "Wednesday 10 February 2027, 10:00–11:00 (Europe/Paris)",
+    )
+    .await;
+    assert!(b.text("#history").await.contains("Booked."));
+    b.check("manage-booking").await;
+
+    // A busy time: three others.
+    b.click_to("#change-link", "/manage/change").await;
+    b.set("date", "2027-02-11").await;
+    b.set("time", "10:00").await;
+    b.click_to("#move-button", "/manage/change").await;
+    b.wait_text(
+        "#alternative-list",
+        "Thursday 11 February 2027, 11:30–12:30",
+    )
+    .await;
+    b.check("manage-change-alternatives").await;
+    b.click_to("#alternative-list button", "/manage/update")
+        .await;
+
+    // The seed's question, then old and new.
+    b.wait_text("#new-time", "Thursday 11 February 2027, 11:30–12:30")
+        .await;
+    b.check("manage-meeting-question").await;
+    b.click("#moved-yes").await;
+    b.click_to("#confirm-move", "/manage/changed").await;
+    assert_eq!(
+        b.text("#old-time").await,
+        "Wednesday 10 February 2027, 10:00–11:00 (Europe/Paris)"
+    );
+    assert_eq!(
+        b.text("#new-time").await,
+        "Thursday 11 February 2027, 11:30–12:30 (Europe/Paris)"
+    );
+    b.check("manage-changed").await;
+    assert_eq!(
+        lookup(&app, &number).await["start"],
+        "2027-02-11T11:30:00+01:00"
+    );
+
+    // Cancel: the fee, then No, then Yes.
+    b.click_to("a[href='/manage/booking']", "/manage/booking")
+        .await;
+    b.click_to("#cancel-link", "/manage/cancel").await;
+    assert_eq!(b.text("#fee-amount").await, "0.00 USD");
+    b.check("manage-cancel-question").await;
+    b.click_to("#cancel-no", "/manage/booking").await;
+    assert_eq!(b.text("#b-status").await, "Confirmed");
+    b.click_to("#cancel-link", "/manage/cancel").await;
+    b.click_to("#cancel-yes", "/manage/cancelled").await;
+    b.wait_text("#cancelled-message", "0.00 USD (0%)").await;
+    b.check("manage-cancelled").await;
+    assert_eq!(lookup(&app, &number).await["status"], "cancelled");
+}
+
+#[actix_web::test]
+async fn a_customer_orders_in_french() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = lea().await;
+    b.goto(&format!("{}/", app.address)).await;
+    b.click_to("a[hreflang='fr']", "lang=fr").await;
+    b.wait_text("h1", "Un producteur pour votre réunion").await;
+    // French groups thousands with a narrow no-break space and keeps the currency on
+    // the amount's line.
+    // (WebDriver's visible text turns those into plain spaces: read the text itself.)
+    assert_eq!(
+        b.script("return document.body.textContent.includes('2\u{202f}400,00\u{a0}$US')")
+            .await,
+        json!(true)
+    );
+    b.check("fr-home").await;
+    b.click_to("a[href='/order?package=event-standard']", "/order")
+        .await;
+    type_contact(&b).await;
+    b.click("#language option[value='fr']").await;
+    b.set("date", "2027-02-10").await;
+    b.set("time", "10:00").await;
+    b.check("fr-order-1").await;
+    b.click_to("#next-button", "/order/meeting").await;
+    b.wait_text("h1", "Étape 2").await;
+    b.click("#answer-someone-else").await;
+    b.click_to("#next-button", "/order/event").await;
+    b.type_into("#event-title", "Lancement").await;
+    b.check("fr-order-3").await;
+    b.click_to("#order-button", "/order/confirmation").await;
+    b.wait_text("h1", "Étape 4").await;
+    assert!(b
+        .text("#b-when")
+        .await
+        .contains("mercredi 10 février 2027, 10:00–11:00"));
+    assert_eq!(
+        b.script("return document.getElementById('charges-total').textContent")
+            .await,
+        json!("900,00\u{a0}$US")
+    );
+    b.check("fr-order-4").await;
+    let number = b.text("#reservation-number").await;
+    assert_eq!(lookup(&app, &number).await["contact"]["locale"], "fr");
+}
+
+#[actix_web::test]
+async fn the_pages_read_at_phone_width() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = lea().await;
+    b.resize(390, 844).await;
+    for (path, name) in [
+        ("/", "phone-home"),
+        ("/order", "phone-order"),
+        ("/manage", "phone-manage"),
+    ] {
+        b.goto(&format!("{}{path}", app.address)).await;
+        b.wait_for(path).await;
+        assert_eq!(
+            b.script("return document.documentElement.scrollWidth <= window.innerWidth")
+                .await,
+            json!(true),
+            "{path} scrolls sideways at phone width"
+        );
+        b.check(name).await;
+    }
+}
+
+/// The checker itself finds what it should: a page with an unlabelled field and an
+/// image without a text alternative fails.
+#[actix_web::test]
+async fn the_accessibility_checker_catches_a_bad_page() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    b.goto("data:text/html,<!DOCTYPE html><html lang=en><title>t</title><input type=text><img src=x.png></html>")
+        .await;
+    let found = b.violations().await;
+    let ids: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"label") && ids.contains(&"image-alt"),
+        "{found}"
+    );
 }
 
 /// The API reference is a page a person can read: Redoc, shipped in the binary, renders

@@ -163,7 +163,12 @@ pub struct Options {
     pub order_limits: Option<(u32, u32)>,
     /// Settings that no other option covers.
     pub tweak: Option<fn(&mut Settings)>,
+    /// The meeting directory's base URL (its token is `DIRECTORY_TOKEN`).
+    pub meeting_directory: Option<String>,
 }
+
+/// The bearer token the test meeting directory accepts.
+pub const DIRECTORY_TOKEN: &str = "test-directory-token";
 
 pub fn temp_dir(tag: &str) -> PathBuf {
     let dir =
@@ -200,6 +205,10 @@ pub fn settings_for(
         orders_per_email_per_day: per_email,
         ..Settings::default()
     };
+    if let Some(url) = &opts.meeting_directory {
+        settings.meeting_directory_url = Some(url.clone());
+        settings.meeting_directory_token = Some(DIRECTORY_TOKEN.into());
+    }
     if let Some(tweak) = opts.tweak {
         tweak(&mut settings);
     }
@@ -395,4 +404,228 @@ pub fn order_body(start: &str, zone: &str, minutes: i64) -> Value {
         "meeting": {"scheduled": true, "host_id": "acme-host-1", "host_email": "host@example.com"},
         "event": {"title": "Quarterly all-hands", "details": "Two presenters", "comments": "Slides 24h before"}
     })
+}
+
+/// A page as a visitor without JavaScript gets it.
+pub struct Page {
+    pub status: u16,
+    pub html: String,
+    /// Where the last redirect led.
+    pub path: String,
+    pub headers: awc::http::header::HeaderMap,
+}
+
+impl Page {
+    /// The text of the first element with this id (tags inside it removed).
+    pub fn text_of(&self, id: &str) -> Option<String> {
+        let start = self.html.find(&format!("id=\"{id}\""))?;
+        let open_end = start + self.html[start..].find('>')? + 1;
+        let tag_start = self.html[..start].rfind('<')? + 1;
+        let tag: String = self.html[tag_start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let close = self.html[open_end..].find(&format!("</{tag}>"))?;
+        Some(strip_tags(&self.html[open_end..open_end + close]))
+    }
+
+    /// Every field error shown next to a field, as (field id, message).
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        let mut found = vec![];
+        let mut rest = self.html.as_str();
+        while let Some(i) = rest.find("class=\"error\" id=\"") {
+            rest = &rest[i + "class=\"error\" id=\"".len()..];
+            let id = rest
+                .split('"')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches("-error")
+                .to_string();
+            let text = rest
+                .split_once('>')
+                .map(|(_, t)| t.split("</p>").next().unwrap_or(""))
+                .unwrap_or("");
+            found.push((
+                id,
+                strip_tags(text)
+                    .replace("Error: ", "")
+                    .replace("Erreur : ", ""),
+            ));
+        }
+        found
+    }
+
+    /// The values of the submit buttons named `action` that start with `prefix`.
+    pub fn actions(&self, prefix: &str) -> Vec<String> {
+        self.html
+            .split("name=\"action\" value=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .filter(|v| v.starts_with(prefix))
+            .map(|v| v.to_string())
+            .collect()
+    }
+}
+
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x3D;", "=")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A person with a browser that runs no script: keeps cookies, sends forms with their
+/// token, follows redirects.
+pub struct Visitor {
+    address: String,
+    client: awc::Client,
+    cookies: std::cell::RefCell<Vec<(String, String)>>,
+    headers: Vec<(String, String)>,
+}
+
+impl Visitor {
+    pub fn new(app: &TestApp) -> Visitor {
+        Visitor::with_headers(app, &[])
+    }
+
+    pub fn with_headers(app: &TestApp, headers: &[(&str, &str)]) -> Visitor {
+        Visitor {
+            address: app.address.clone(),
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .disable_redirects()
+                .finish(),
+            cookies: Default::default(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .borrow()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    async fn send(&self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Page {
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{}", self.address, path));
+        let jar = self
+            .cookies
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !jar.is_empty() {
+            req = req.insert_header(("Cookie", jar));
+        }
+        for (k, v) in &self.headers {
+            req = req.insert_header((k.as_str(), v.as_str()));
+        }
+        let mut res = match form {
+            Some(f) => {
+                let body = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(f.iter())
+                    .finish();
+                req.insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .send_body(body)
+                    .await
+            }
+            None => req.send().await,
+        }
+        .expect("the page answers");
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = pair.split_once('=').unwrap();
+            let mut jar = self.cookies.borrow_mut();
+            jar.retain(|(name, _)| name != k);
+            jar.push((k.to_string(), val.to_string()));
+        }
+        let bytes = res.body().limit(10 * 1024 * 1024).await.unwrap();
+        Page {
+            status: res.status().as_u16(),
+            html: String::from_utf8_lossy(&bytes).into_owned(),
+            path: path.to_string(),
+            headers: res.headers().clone(),
+        }
+    }
+
+    /// GET, following redirects.
+    pub async fn get(&self, path: &str) -> Page {
+        let mut page = self.send("GET", path, None).await;
+        for _ in 0..5 {
+            if page.status != 303 && page.status != 302 {
+                break;
+            }
+            let to = page
+                .headers
+                .get("location")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            let to = to.split('#').next().unwrap().to_string();
+            page = self.send("GET", &to, None).await;
+            page.path = to;
+        }
+        page
+    }
+
+    /// POST a form with the session's token, following the redirect.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf(path).await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// POST exactly these fields.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.send("POST", path, Some(fields)).await;
+        if page.status == 303 {
+            let to = page
+                .headers
+                .get("location")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            return self.get(to.split('#').next().unwrap()).await;
+        }
+        page
+    }
+
+    /// The form token: every form of a session carries the same one; the find form is
+    /// on a page without side effects.
+    pub async fn csrf(&self, _path: &str) -> String {
+        let page = self.get("/manage").await;
+        page.html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a form token")
+            .to_string()
+    }
 }

@@ -7,3 +7,4 @@ pub mod outbox;
 pub mod producers;
 pub mod staff_tokens;
 pub mod time_off;
+pub mod web_sessions;

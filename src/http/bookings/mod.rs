@@ -315,34 +315,11 @@ async fn place(
         None if new_order.slot.override_lead_time => return Err(Error::unauthorized()),
         None => Actor::Customer,
     };
-    // Customers' orders count against their address whether a producer was free or not;
-    // a replay, a refusal or our own failure does not.
-    let ticket = match actor {
-        Actor::Customer => {
-            state
-                .order_limiter
-                .acquire(state.client_ip(&req))
-                .map_err(|RetryAfter(secs)| Error::TooMany {
-                    limit: Limit::OrdersPerAddress(state.order_limiter.limit() as u32),
-                    retry_after_secs: secs,
-                })?
-        }
-        _ => None,
-    };
-    let outcome = state
-        .run(move |svc| {
-            let render = |d: &crate::domain::booking::BookingDetails| {
-                serde_json::to_string(&BookingJson::from(d)).expect("bookings serialise")
-            };
-            order::place(svc, &new_order, &actor, idem.as_ref(), &render)
-        })
-        .await;
-    if !matches!(
-        outcome,
-        Ok(order::Ordered::Created(_)) | Err(Error::NoProducer { .. })
-    ) {
-        state.order_limiter.refund(ticket);
-    }
+    let ip = state.client_ip(&req);
+    let outcome = place_order(&state, ip, new_order, actor, idem, |d| {
+        serde_json::to_string(&BookingJson::from(d)).expect("bookings serialise")
+    })
+    .await;
     Ok(match outcome? {
         order::Ordered::Created(details) => {
             let body = BookingJson::from(&*details);
@@ -367,11 +344,44 @@ async fn place(
     })
 }
 
+/// Place an order for the API and the pages alike. Customers' orders count against
+/// their address whether a producer was free or not; a replay, a refusal or our own
+/// failure does not.
+pub async fn place_order(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    new_order: crate::domain::order::NewOrder,
+    actor: Actor,
+    idem: Option<order::Idempotency>,
+    render: fn(&crate::domain::booking::BookingDetails) -> String,
+) -> Result<order::Ordered, Error> {
+    let ticket = match actor {
+        Actor::Customer => state
+            .order_limiter
+            .acquire(ip)
+            .map_err(|RetryAfter(secs)| Error::TooMany {
+                limit: Limit::OrdersPerAddress(state.order_limiter.limit() as u32),
+                retry_after_secs: secs,
+            })?,
+        _ => None,
+    };
+    let outcome = state
+        .run(move |svc| order::place(svc, &new_order, &actor, idem.as_ref(), &render))
+        .await;
+    if !matches!(
+        outcome,
+        Ok(order::Ordered::Created(_)) | Err(Error::NoProducer { .. })
+    ) {
+        state.order_limiter.refund(ticket);
+    }
+    outcome
+}
+
 /// Run a customer's attempt to reach a booking. An address whose failed attempts fill
 /// the window is refused at once; a failure is counted as it happens, and one past the
 /// limit is answered 429, not 404, so a burst of guesses gets exactly the limit's worth
 /// of answers. Successes are never counted.
-async fn guarded<T>(
+pub async fn guarded<T>(
     req: &HttpRequest,
     state: &AppState,
     staff: bool,
