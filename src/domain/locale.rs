@@ -98,6 +98,33 @@ impl Locale {
     }
 }
 
+/// The languages offered for the support, by tag, with their names in each locale.
+pub const LANGUAGES: &[(&str, &str, &str)] = &[
+    ("en", "English", "anglais"),
+    ("fr", "French", "français"),
+    ("de", "German", "allemand"),
+    ("es", "Spanish", "espagnol"),
+    ("it", "Italian", "italien"),
+    ("pt", "Portuguese", "portugais"),
+    ("nl", "Dutch", "néerlandais"),
+    ("ja", "Japanese", "japonais"),
+    ("zh", "Chinese", "chinois"),
+    ("ko", "Korean", "coréen"),
+];
+
+/// A language's name for the reader; the tag itself when we have no name for it.
+pub fn language_name(tag: &str, locale: Locale) -> String {
+    let primary = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
+    LANGUAGES
+        .iter()
+        .find(|(t, _, _)| *t == primary)
+        .map(|(_, en, fr)| match locale {
+            Locale::En => en.to_string(),
+            Locale::Fr => fr.to_string(),
+        })
+        .unwrap_or_else(|| tag.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +145,13 @@ mod tests {
         );
         assert_eq!(Locale::En.integer(999), "999");
         assert_eq!(Locale::En.integer(1000), "1,000");
+    }
+
+    #[test]
+    fn languages_are_named_in_the_readers_words() {
+        assert_eq!(language_name("fr", Locale::En), "French");
+        assert_eq!(language_name("fr-CA", Locale::Fr), "français");
+        assert_eq!(language_name("tlh", Locale::En), "tlh");
     }
 
     #[test]

@@ -158,6 +158,8 @@ pub struct ContactView {
     pub site: String,
     pub event: EventInfo,
     pub language: String,
+    /// The language's name in the reader's language ("French", "français").
+    pub language_name: String,
     pub language_pending: bool,
     pub charges: ChargesView,
     pub policy: Vec<PolicyLine>,
@@ -263,6 +265,7 @@ pub fn contact_message(
         site: booking.site.clone(),
         event: booking.event.clone(),
         language: booking.language.clone(),
+        language_name: crate::domain::locale::language_name(&booking.language, loc),
         language_pending: booking.language_pending,
         charges: charges_view(charges, loc),
         policy: policy_lines(&booking.cancellation_policy, &charges.total, loc),
@@ -271,7 +274,8 @@ pub fn contact_message(
             percent: c.fee.fee_percent,
             reason: c.reason.clone(),
         }),
-        manage_url: cfg.manage_url.clone(),
+        // The link opens the manage page with the number filled in.
+        manage_url: format!("{}?number={number}", cfg.manage_url),
         ics: IcsView {
             uid: format!("{}@greenroom", booking.id),
             sequence,

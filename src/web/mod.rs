@@ -170,8 +170,6 @@ impl ResponseError for PageError {
 fn html(res: &mut actix_web::HttpResponseBuilder) -> &mut actix_web::HttpResponseBuilder {
     res.content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
 }
 

@@ -8,39 +8,13 @@ use serde::Serialize;
 use crate::domain::booking::CancellationFee;
 use crate::domain::booking::{BookingDetails, EventKind};
 use crate::domain::catalogue::{Catalogue, Package};
-use crate::domain::locale::Locale;
+pub use crate::domain::locale::language_name;
+use crate::domain::locale::{Locale, LANGUAGES};
 use crate::domain::order::charges;
 use crate::email::format::{self, When};
 use crate::email::{charges_view, policy_lines, ChargesView, PolicyLine};
 
 use super::i18n::say;
-
-/// The languages offered for the support, by tag, with their names in each locale.
-pub const LANGUAGES: &[(&str, &str, &str)] = &[
-    ("en", "English", "anglais"),
-    ("fr", "French", "français"),
-    ("de", "German", "allemand"),
-    ("es", "Spanish", "espagnol"),
-    ("it", "Italian", "italien"),
-    ("pt", "Portuguese", "portugais"),
-    ("nl", "Dutch", "néerlandais"),
-    ("ja", "Japanese", "japonais"),
-    ("zh", "Chinese", "chinois"),
-    ("ko", "Korean", "coréen"),
-];
-
-/// A language's name for the reader; the tag itself when we have no name for it.
-pub fn language_name(tag: &str, locale: Locale) -> String {
-    let primary = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
-    LANGUAGES
-        .iter()
-        .find(|(t, _, _)| *t == primary)
-        .map(|(_, en, fr)| match locale {
-            Locale::En => en.to_string(),
-            Locale::Fr => fr.to_string(),
-        })
-        .unwrap_or_else(|| tag.to_string())
-}
 
 pub fn language_choices(locale: Locale) -> Vec<(String, String)> {
     LANGUAGES

@@ -95,10 +95,14 @@ async fn order_change_and_cancel_tell_the_contact_and_the_producer() {
         "14 days or more before the start: 0% of the standard charges (0.00 USD)",
         "from 14 days to 48 hours before the start: 50% of the standard charges (550.00 USD)",
         "less than 48 hours before the start (or after it): 100% of the standard charges (1,100.00 USD)",
-        "https://greenroom.example/manage",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
+    // The link opens the manage page with the number filled in.
+    assert!(
+        text.contains(&format!("https://greenroom.example/manage?number={number}")),
+        "{text}"
+    );
     let html = contact.part("text/html").unwrap();
     assert!(html.contains(&number) && html.contains("1,100.00 USD"));
     let ptext = prod.part("text/plain").unwrap();
