@@ -163,6 +163,22 @@ impl Errors {
         self.0.is_empty()
     }
 
+    /// "Please fill in …" next to each field whose value is empty.
+    pub fn require(&mut self, locale: Locale, fields: &[(&str, &str)]) {
+        for (field, value) in fields {
+            if value.trim().is_empty() {
+                self.add(field, required(locale, field));
+            }
+        }
+    }
+
+    /// The service's refusals, each next to its form field, in plain words.
+    pub fn explain_all(&mut self, locale: Locale, found: &[FieldError], limits: &DateLimits) {
+        for e in found {
+            self.add(form_field(&e.field), explain(locale, e, limits));
+        }
+    }
+
     /// In the order the form shows its fields (others last).
     pub fn in_order(mut self, fields: &[&str]) -> Errors {
         self.0
@@ -180,6 +196,12 @@ impl Errors {
             })
             .collect()
     }
+}
+
+/// "Please fill in “First name”."
+pub fn required(locale: Locale, field: &str) -> String {
+    let label = say(locale, &format!("label_{}", field.replace('.', "-")), &[]);
+    say(locale, "err_required", &[("label", &label)])
 }
 
 /// What the reader needs to know to fix a date: the earliest and latest they may choose.

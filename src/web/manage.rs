@@ -17,7 +17,7 @@ use crate::http::bookings::guarded;
 use crate::http::AppState;
 use crate::workflow::{cancel, change, lookup, Actor};
 
-use super::form::{explain, form_field, DateLimits, Errors, FieldView};
+use super::form::{DateLimits, Errors, FieldView};
 use super::i18n::say;
 use super::session::Opened;
 use super::views;
@@ -66,8 +66,9 @@ async fn render_find(
     let f = |name: &str, kind: &'static str, value: &str| {
         FieldView::new(loc, name, kind, value, errors)
     };
-    let mut res = visit.page(
+    visit.page_with_status(
         state,
+        status,
         "manage_find",
         "title_manage_find",
         json!({
@@ -75,9 +76,7 @@ async fn render_find(
             "number": f("reservation_number", "text", number).max(20),
             "email": f("email", "email", email).autocomplete("email").max(254),
         }),
-    )?;
-    *res.status_mut() = status;
-    Ok(res)
+    )
 }
 
 /// `GET /manage?number=`: the page every customer e-mail links to.
@@ -112,18 +111,10 @@ pub async fn find_form(
         form.get("email").trim().to_string(),
     );
     let mut errors = Errors::default();
-    for (field, value) in [("reservation_number", &raw_number), ("email", &email)] {
-        if value.is_empty() {
-            errors.add(
-                field,
-                say(
-                    loc,
-                    "err_required",
-                    &[("label", &say(loc, &format!("label_{field}"), &[]))],
-                ),
-            );
-        }
-    }
+    errors.require(
+        loc,
+        &[("reservation_number", &raw_number), ("email", &email)],
+    );
     if !errors.is_empty() {
         return render_find(
             &visit,
@@ -244,8 +235,9 @@ async fn render_change(
     let f = |name: &str, kind: &'static str, value: &str| {
         FieldView::new(loc, name, kind, value, errors)
     };
-    let mut res = visit.page(
+    visit.page_with_status(
         state,
+        status,
         "manage_change",
         "title_manage_change",
         json!({
@@ -256,9 +248,7 @@ async fn render_change(
             "zone": d.booking.time_zone.name(),
             "alternatives": alternatives,
         }),
-    )?;
-    *res.status_mut() = status;
-    Ok(res)
+    )
 }
 
 /// `GET /manage/change`: the new date and time.
@@ -329,18 +319,7 @@ pub async fn change_form(
         (date, time) = (dd.to_string(), tt.to_string());
     }
     let mut errors = Errors::default();
-    for (field, value) in [("date", &date), ("time", &time)] {
-        if value.is_empty() {
-            errors.add(
-                field,
-                say(
-                    loc,
-                    "err_required",
-                    &[("label", &say(loc, &format!("label_{field}"), &[]))],
-                ),
-            );
-        }
-    }
+    errors.require(loc, &[("date", &date), ("time", &time)]);
     if !errors.is_empty() {
         return render_change(
             &visit,
@@ -389,9 +368,7 @@ pub async fn change_form(
         }
         Err(Error::Invalid(found)) => {
             let limits = limits_for(&state, &d, loc);
-            for e in &found {
-                errors.add(form_field(&e.field), explain(loc, e, &limits));
-            }
+            errors.explain_all(loc, &found, &limits);
             render_change(
                 &visit,
                 &state,
@@ -463,8 +440,9 @@ async fn render_update(
     if let Some(e) = error {
         errors.add("meeting-moved", e);
     }
-    let mut res = visit.page(
+    visit.page_with_status(
         state,
+        status,
         "manage_update",
         "title_manage_update",
         json!({
@@ -475,9 +453,7 @@ async fn render_update(
             "errors": errors.summary(),
             "answer_error": errors.get("meeting-moved"),
         }),
-    )?;
-    *res.status_mut() = status;
-    Ok(res)
+    )
 }
 
 /// `GET /manage/update`: the new time is free; did you move the meeting on your site?
@@ -557,9 +533,7 @@ pub async fn update_form(
         Err(Error::Invalid(found)) => {
             let limits = limits_for(&state, &d, loc);
             let mut errors = Errors::default();
-            for e in &found {
-                errors.add(form_field(&e.field), explain(loc, e, &limits));
-            }
+            errors.explain_all(loc, &found, &limits);
             let local = new.0.with_timezone(&d.booking.time_zone);
             return render_change(
                 &visit,

@@ -259,6 +259,18 @@ impl Visit {
         state: &AppState,
         name: &str,
         title_key: &str,
+        data: Value,
+    ) -> Result<HttpResponse, PageError> {
+        self.page_with_status(state, StatusCode::OK, name, title_key, data)
+    }
+
+    /// A page answered with another status (422 with errors to fix, 409 when taken).
+    pub fn page_with_status(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        name: &str,
+        title_key: &str,
         mut data: Value,
     ) -> Result<HttpResponse, PageError> {
         let t = messages(self.locale);
@@ -285,7 +297,7 @@ impl Visit {
             .templates
             .page(name, &data)
             .map_err(|e| self.fail(state)(Error::Internal(e)))?;
-        let mut res = HttpResponse::Ok();
+        let mut res = HttpResponse::build(status);
         self.cookies(&mut res);
         Ok(html(&mut res).body(body))
     }

@@ -147,13 +147,11 @@ fn problems(
 ) -> (Errors, Option<rules::NewOrder>) {
     let mut errors = Errors::default();
     let limits = date_limits(state, draft, locale);
-    for part in ["date", "time"] {
-        if fields.contains(&part) && draft.get(part).trim().is_empty() {
-            errors.add(
-                part,
-                say(locale, "err_required", &[("label", &label(locale, part))]),
-            );
-        }
+    if fields.contains(&"date") {
+        errors.require(
+            locale,
+            &[("date", draft.get("date")), ("time", draft.get("time"))],
+        );
     }
     let parsed = serde_json::from_value::<OrderRequest>(order_body(draft, locale))
         .map_err(|e| {
@@ -176,10 +174,6 @@ fn problems(
             (errors.in_order(fields), None)
         }
     }
-}
-
-fn label(locale: Locale, field: &str) -> String {
-    say(locale, &format!("label_{}", field.replace('.', "-")), &[])
 }
 
 /// What the slot page says of the chosen time: free, or three others that are.
@@ -314,9 +308,7 @@ async fn render_slot(
             Err(Error::Invalid(found)) => {
                 let limits = date_limits(state, &draft, loc);
                 let mut errors = errors.clone();
-                for e in &found {
-                    errors.add(form_field(&e.field), explain(loc, e, &limits));
-                }
+                errors.explain_all(loc, &found, &limits);
                 return render_slot_with(
                     visit, state, &draft, &errors, None, month, chosen, status,
                 )
@@ -363,8 +355,9 @@ async fn render_slot_with(
         "duration": f("duration_minutes", "select").choices(views::duration_choices(loc)),
         "language": f("language", "select").choices(views::language_choices(loc)),
     });
-    let mut res = visit.page(
+    visit.page_with_status(
         state,
+        status,
         "order_slot",
         "title_order_slot",
         json!({
@@ -375,9 +368,7 @@ async fn render_slot_with(
             "calendar": calendar,
             "zones": chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>(),
         }),
-    )?;
-    *res.status_mut() = status;
-    Ok(res)
+    )
 }
 
 /// `GET /order`: step 1. `?package=` chooses the package (from the comparison),
@@ -549,8 +540,9 @@ async fn render_meeting(
     let answer = draft.get("meeting.answer");
     let summary = slot_summary(draft, loc);
     let premium_ok = !summary["requires_scheduled"].as_bool().unwrap_or(true);
-    let mut res = visit.page(
+    visit.page_with_status(
         state,
+        status,
         "order_meeting",
         "title_order_meeting",
         json!({
@@ -566,9 +558,7 @@ async fn render_meeting(
             "host_id": f("meeting.host_id", "text").optional().max(100),
             "host_email": f("meeting.host_email", "email").optional().autocomplete("email").max(254),
         }),
-    )?;
-    *res.status_mut() = status;
-    Ok(res)
+    )
 }
 
 /// `GET /order/meeting`: step 2, once step 1 is done.
@@ -621,15 +611,8 @@ pub async fn meeting_form(
     if errors.is_empty() {
         errors = problems(&state, &draft, loc, MEETING_FIELDS).0;
     }
-    if answer == "me" && draft.get("meeting.host_id").trim().is_empty() {
-        errors.add(
-            "meeting.host_id",
-            say(
-                loc,
-                "err_required",
-                &[("label", &label(loc, "meeting.host_id"))],
-            ),
-        );
+    if answer == "me" {
+        errors.require(loc, &[("meeting.host_id", draft.get("meeting.host_id"))]);
     }
     if !errors.is_empty() {
         visit.save(&state).await?;
@@ -695,8 +678,9 @@ async fn render_event(
     let draft = &visit.session.data.order;
     let f =
         |name: &str, kind: &'static str| FieldView::new(loc, name, kind, draft.get(name), errors);
-    let mut res = visit.page(
+    visit.page_with_status(
         state,
+        status,
         "order_event",
         "title_order_event",
         json!({
@@ -708,9 +692,7 @@ async fn render_event(
             "details": f("event.details", "textarea").optional().max(5000),
             "comments": f("event.comments", "textarea").optional().max(5000),
         }),
-    )?;
-    *res.status_mut() = status;
-    Ok(res)
+    )
 }
 
 /// `GET /order/event`: step 3, once step 2 is done.
@@ -829,9 +811,7 @@ pub async fn event_form(
         Err(Error::Invalid(found)) => {
             let limits = date_limits(&state, &draft, loc);
             let mut errors = Errors::default();
-            for e in &found {
-                errors.add(form_field(&e.field), explain(loc, e, &limits));
-            }
+            errors.explain_all(loc, &found, &limits);
             render_event(
                 &visit,
                 &state,
