@@ -36,6 +36,28 @@ enum Attempt {
     NoProducer,
 }
 
+/// The answer stored for this key, if the key came before; a refusal if it came with
+/// another body.
+fn replay(conn: &mut DbConnection, idem: Option<&Idempotency>) -> Result<Option<Attempt>, Error> {
+    let Some(i) = idem else {
+        return Ok(None);
+    };
+    let Some(stored) = idempotency_keys::find(conn, &i.key)? else {
+        return Ok(None);
+    };
+    if stored.request_hash != i.request_hash {
+        return Err(Error::field(
+            "Idempotency-Key",
+            ProblemCode::IdempotencyKeyReused,
+            "this Idempotency-Key was already used with a different request; use a new key for a new order",
+        ));
+    }
+    Ok(Some(Attempt::Replay {
+        status: stored.status,
+        body: stored.body,
+    }))
+}
+
 /// Place an order: find a free producer and record the booking, atomically. `render`
 /// turns the new booking into the answer kept for a retry with the same key.
 pub fn place(
@@ -57,26 +79,25 @@ pub fn place(
 
     let attempt = svc.db.write(|conn| {
         with_retries(conn, |conn| -> Result<Attempt, Error> {
-            if let Some(i) = idem {
-                if let Some(stored) = idempotency_keys::find(conn, &i.key)? {
-                    if stored.request_hash != i.request_hash {
-                        return Err(Error::field(
-                            "Idempotency-Key",
-                            ProblemCode::IdempotencyKeyReused,
-                            "this Idempotency-Key was already used with a different request; use a new key for a new order",
-                        ));
-                    }
-                    return Ok(Attempt::Replay {
-                        status: stored.status,
-                        body: stored.body,
-                    });
-                }
+            if let Some(replay) = replay(conn, idem)? {
+                return Ok(replay);
             }
             if !actor.is_staff() && svc.limits.orders_per_email_per_day > 0 {
-                orders_per_email(conn, &order.contact.email, svc.limits.orders_per_email_per_day, now)?;
+                orders_per_email(
+                    conn,
+                    &order.contact.email,
+                    svc.limits.orders_per_email_per_day,
+                    now,
+                )?;
             }
             let roster = roster_for(conn, slot, None)?;
             let Some(choice) = scheduling::choose(&roster.engine, &need_of(slot)) else {
+                // The same order, sent twice at once, may have taken the producer just
+                // after the key was looked up (PostgreSQL reads what others committed,
+                // statement by statement): it is a replay, not a refusal.
+                if let Some(replay) = replay(conn, idem)? {
+                    return Ok(replay);
+                }
                 return Ok(Attempt::NoProducer);
             };
             let producer = &roster.people[choice.index];
@@ -127,9 +148,24 @@ pub fn place(
                 conn,
                 &booking.id,
                 vec![
-                    email::contact_message(Kind::BookingConfirmed, &booking, &assigned, None, 0, &svc.mail),
-                    email::producer_message(Kind::ProducerAssigned, &booking, &assigned, None, 0, &svc.mail),
-                ])?;
+                    email::contact_message(
+                        Kind::BookingConfirmed,
+                        &booking,
+                        &assigned,
+                        None,
+                        0,
+                        &svc.mail,
+                    ),
+                    email::producer_message(
+                        Kind::ProducerAssigned,
+                        &booking,
+                        &assigned,
+                        None,
+                        0,
+                        &svc.mail,
+                    ),
+                ],
+            )?;
             let details = BookingDetails {
                 booking,
                 producer: Some(assigned),

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::helpers::{
-    order_body, producer, spawn, spawn_app, weekdays, Options, Page, TestApp, Visitor,
+    order_body, producer, spawn, spawn_app, strip_tags, weekdays, Options, Page, TestApp, Visitor,
 };
 
 pub const SLOT: &[(&str, &str)] = &[
@@ -209,11 +209,18 @@ async fn a_second_click_on_place_the_order_books_once() {
         v.post_raw("/order/event", &fields),
     )
     .await;
-    let numbers: Vec<String> = [a, b]
+    let numbers: Vec<String> = [&a, &b]
         .iter()
         .filter_map(|p| p.text_of("reservation-number"))
         .collect();
-    assert!(!numbers.is_empty());
+    assert!(
+        !numbers.is_empty(),
+        "{} {} / {} {}",
+        a.status,
+        a.path,
+        b.status,
+        strip_tags(&b.html)
+    );
     let list = app
         .get_as(&app.admin, "/api/v1/bookings?from=2027-02-01&to=2027-03-01")
         .await;

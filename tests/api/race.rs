@@ -128,3 +128,36 @@ async fn the_database_itself_refuses_an_overlapping_assignment() {
         .unwrap_err();
     assert!(greenroom::db::is_double_booking(&moved), "{moved}");
 }
+
+/// The same order sent many times at once with one Idempotency-Key (a client retrying
+/// on a timeout): one booking, and every answer is it, never a "nobody is free" caused
+/// by the order's own first copy.
+#[actix_web::test]
+async fn one_order_sent_many_times_at_once_with_its_key_books_once_and_answers_alike() {
+    let app = spawn_app().await;
+    app.add_producer(producer(
+        "Pat One",
+        "Europe/Paris",
+        &["en"],
+        weekdays("09:00", "17:00"),
+    ))
+    .await;
+    let body = order_body("2027-02-10T10:00", "Europe/Paris", 60);
+    let results = join_all((0..24).map(|_| {
+        app.request(
+            "POST",
+            "/api/v1/bookings",
+            None,
+            Some(&body),
+            &[("Idempotency-Key", "retry-storm-1")],
+        )
+    }))
+    .await;
+    let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let numbers: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r.body["reservation_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+}
