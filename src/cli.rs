@@ -1,4 +1,4 @@
-//! The command line: `greenroom serve | migrate | staff-token create`.
+//! The command line: `greenroom serve | migrate | staff create | staff-token create | erase`.
 
 use std::path::PathBuf;
 
@@ -68,6 +68,9 @@ pub enum Command {
     /// Manage staff tokens.
     #[command(subcommand)]
     StaffToken(StaffTokenCommand),
+    /// Manage the people on the staff.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Erase a contact's personal data from every booking, message and stored answer
     /// (the bookings stay, for the schedule). Prints how many bookings it touched.
     Erase {
@@ -284,6 +287,36 @@ pub enum RoleArg {
     Scheduler,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a member of staff and print a one-time link (valid 7 days) to set their
+    /// password, alone on the last line of standard output.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: MemberRoleArg,
+        #[arg(long, env = "DATABASE_URL", default_value = settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+        /// The address staff reach the service at, for the link.
+        #[arg(
+            long,
+            env = "GREENROOM_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MemberRoleArg {
+    Admin,
+    Scheduler,
+    Producer,
+}
+
 /// What a command needs to run a use case: the database (migrated) and defaults.
 fn services(database_url: &str, outbox_dir: PathBuf) -> anyhow::Result<crate::workflow::Services> {
     let url = DbUrl::parse(database_url).map_err(|e| anyhow::anyhow!("--database-url: {e}"))?;
@@ -384,6 +417,34 @@ pub fn run(cli: Cli, serve_matches: Option<clap::ArgMatches>) -> anyhow::Result<
             println!(
                 "Erased the personal data of {} in {count} booking(s).",
                 email.trim()
+            );
+            Ok(())
+        }
+        Command::Staff(StaffCommand::Create {
+            email,
+            name,
+            role,
+            database_url,
+            public_url,
+        }) => {
+            let svc = services(&database_url, settings::DEFAULT_OUTBOX_DIR.into())?;
+            let role = match role {
+                MemberRoleArg::Admin => Role::Admin,
+                MemberRoleArg::Scheduler => Role::Scheduler,
+                MemberRoleArg::Producer => Role::Producer,
+            };
+            let (member, token) = crate::workflow::accounts::invite(&svc, &name, &email, role)
+                .map_err(|e| anyhow::anyhow!("cannot add {email}: {}", e.detail()))?;
+            println!(
+                "Added {} <{}> as {}. Send them this link to set a password (it works once, for {} days):",
+                member.name,
+                member.email,
+                role.as_str(),
+                crate::workflow::accounts::INVITATION_DAYS
+            );
+            println!(
+                "{}/staff/welcome?token={token}",
+                public_url.trim_end_matches('/')
             );
             Ok(())
         }

@@ -83,6 +83,7 @@ diesel::table! {
         label -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        staff_id -> Nullable<Text>,
     }
 }
 
@@ -139,3 +140,39 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    staff_members (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        email_norm -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Text,
+        staff_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_invitations (token_hash) {
+        token_hash -> Text,
+        staff_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(staff_sessions -> staff_members (staff_id));
+diesel::joinable!(staff_tokens -> staff_members (staff_id));
+diesel::allow_tables_to_appear_in_same_query!(staff_sessions, staff_members, staff_tokens);

@@ -85,6 +85,7 @@ problem_codes! {
     BookingCancelled = "booking_cancelled", 409, "The booking is cancelled", "The booking is cancelled";
     ProducerHasBookings = "producer_has_bookings", 409, "The producer still has bookings", "The producer still has bookings to run";
     TimeOffConflictsWithBookings = "time_off_conflicts_with_bookings", 409, "The time off covers bookings", "The time off covers bookings";
+    StaffExists = "staff_exists", 409, "A member of staff has this e-mail", "A member of staff already has this e-mail address";
     BusyTryAgain = "busy_try_again", 409, "Too many simultaneous changes", "Too many simultaneous changes; send the same request again";
     PayloadTooLarge = "payload_too_large", 413, "Request body too large", "The body is larger than 64 KiB";
     UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported media type", "Send JSON with Content-Type: application/json";

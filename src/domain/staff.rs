@@ -4,41 +4,66 @@
 pub enum Role {
     Admin,
     Scheduler,
+    /// Sees their own schedule only.
+    Producer,
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Scheduler, Role::Producer];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Scheduler => "scheduler",
+            Role::Producer => "producer",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "scheduler" => Some(Role::Scheduler),
-            _ => None,
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Role::Admin => 3,
+            Role::Scheduler => 2,
+            Role::Producer => 1,
         }
     }
 
-    /// Admins may do everything a scheduler may.
+    /// Admins may do everything a scheduler may, schedulers everything a producer may.
     pub fn allows(self, needed: Role) -> bool {
-        self == Role::Admin || needed == Role::Scheduler
+        self.rank() >= needed.rank()
     }
 }
 
-/// Who a valid staff token belongs to.
+/// A person on the staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Staff {
-    pub token_id: String,
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub email: String,
     pub role: Role,
 }
 
+/// Who a valid staff token or session belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// The token's id, or the session's.
+    pub token_id: String,
+    pub role: Role,
+    /// The person, when the token or session is someone's (tokens made before staff
+    /// were people belong to no one).
+    pub member: Option<Member>,
+}
+
 impl Staff {
-    /// How history names this person: the token's id, never the token.
+    /// How history names this person: by name, or by the token's id (never the token).
     pub fn actor(&self) -> String {
-        format!("staff:{}", self.token_id)
+        match &self.member {
+            Some(m) => format!("staff:{}", m.name),
+            None => format!("staff:{}", self.token_id),
+        }
     }
 }
 
@@ -62,5 +87,20 @@ impl Actor {
 
     pub fn is_staff(&self) -> bool {
         matches!(self, Actor::Staff(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_include_the_ones_below() {
+        assert!(Role::Admin.allows(Role::Scheduler));
+        assert!(Role::Scheduler.allows(Role::Producer));
+        assert!(!Role::Producer.allows(Role::Scheduler));
+        assert!(!Role::Scheduler.allows(Role::Admin));
+        assert_eq!(Role::parse("producer"), Some(Role::Producer));
+        assert_eq!(Role::parse("boss"), None);
     }
 }

@@ -124,6 +124,8 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(bookings::cancel)
                 .service(staff::schedule)
                 .service(staff::outbox)
+                .service(staff::tokens)
+                .service(staff::revoke_token)
                 .service(privacy::erase)
                 .service(producers::list)
                 .service(producers::create)

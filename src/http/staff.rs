@@ -1,6 +1,6 @@
 //! Staff views: the schedule of assignments, bookings by page, and the outbox.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -246,4 +246,90 @@ pub async fn outbox(
             })
             .collect(),
     }))
+}
+
+/// A staff token as listed: never the token itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenJson {
+    pub id: String,
+    pub role: String,
+    pub label: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub revoked_at: Option<String>,
+    /// The member it belongs to; none for tokens made before staff were people.
+    pub owner: Option<TokenOwner>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenOwner {
+    pub id: String,
+    pub name: String,
+}
+
+impl From<&crate::db::models::staff_tokens::TokenInfo> for TokenJson {
+    fn from(t: &crate::db::models::staff_tokens::TokenInfo) -> TokenJson {
+        TokenJson {
+            id: t.id.clone(),
+            role: t.role.as_str().to_string(),
+            label: t.label.clone(),
+            created_at: t.created_at.to_rfc3339(),
+            revoked_at: t.revoked_at.map(|r| r.to_rfc3339()),
+            owner: t.owner.as_ref().map(|(id, name)| TokenOwner {
+                id: id.clone(),
+                name: name.clone(),
+            }),
+        }
+    }
+}
+
+/// Staff tokens: every one for an admin; one's own for anyone else.
+#[utoipa::path(
+    operation_id = "list_tokens",
+    tag = "staff",
+    responses(
+        (status = 200, description = "Tokens, newest first", body = [TokenJson]),
+        (status = 401, description = "No staff token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearerAuth" = []))
+)]
+#[get("/staff/tokens")]
+pub async fn tokens(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let staff = require(&req, &state, Role::Scheduler).await?;
+    let owner = match (staff.role, &staff.member) {
+        (Role::Admin, _) => None,
+        (_, Some(m)) => Some(m.id.clone()),
+        (_, None) => return Ok(HttpResponse::Ok().json(Vec::<TokenJson>::new())),
+    };
+    let found = state
+        .run(move |svc| crate::workflow::accounts::tokens(svc, owner.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(found.iter().map(TokenJson::from).collect::<Vec<_>>()))
+}
+
+/// Revoke a token: it stops working at once.
+#[utoipa::path(
+    operation_id = "revoke_token",
+    tag = "staff",
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live token (of yours)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearerAuth" = []))
+)]
+#[delete("/staff/tokens/{id}")]
+pub async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let staff = require(&req, &state, Role::Scheduler).await?;
+    let id = uuid_in_path(&path, "this token")?;
+    state
+        .run(move |svc| crate::workflow::accounts::revoke_token(svc, &id, &staff))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -9,6 +9,7 @@ mod i18n;
 mod manage;
 mod order;
 mod session;
+pub mod staff;
 mod views;
 
 use actix_web::http::{header, StatusCode};
@@ -83,6 +84,15 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/manage_cancelled.hbs"),
     ),
     ("problem", include_str!("templates/problem.hbs")),
+    (
+        "partials/staff_nav",
+        include_str!("templates/partials/staff_nav.hbs"),
+    ),
+    ("staff_sign_in", include_str!("templates/staff_sign_in.hbs")),
+    ("staff_welcome", include_str!("templates/staff_welcome.hbs")),
+    ("staff_home", include_str!("templates/staff_home.hbs")),
+    ("staff_members", include_str!("templates/staff_members.hbs")),
+    ("staff_secret", include_str!("templates/staff_secret.hbs")),
 ];
 
 const STYLE: &str = include_str!("assets/greenroom.css");
@@ -377,6 +387,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/manage/cancel", web::get().to(manage::cancel_page))
         .route("/manage/cancel", web::post().to(manage::cancel_form))
         .route("/manage/cancelled", web::get().to(manage::cancelled_page))
+        .configure(staff::routes)
         .route("/assets/greenroom.css", web::get().to(style))
         .route("/assets/greenroom.js", web::get().to(script))
         // Last: whatever nothing above serves.

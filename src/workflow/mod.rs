@@ -2,6 +2,7 @@
 //! and `scheduling`, writes through `db`, leaves messages in the outbox, and returns
 //! domain types. Blocking: call them on a blocking thread.
 
+pub mod accounts;
 pub mod availability;
 pub mod cancel;
 pub mod change;

@@ -767,3 +767,86 @@ async fn the_api_reference_page_renders_in_the_browser() {
     driver.wait_text("body", "/api/v1/bookings").await;
     driver.screenshot("api-docs.png").await;
 }
+
+#[actix_web::test]
+async fn staff_sign_in_and_out_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    // The command line dates its link by the real clock.
+    app.clock.set(chrono::Utc::now());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenroom"))
+        .args([
+            "staff",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada Admin",
+            "--role",
+            "admin",
+        ])
+        .args([
+            "--database-url",
+            &app.database_url,
+            "--public-url",
+            &app.address,
+        ])
+        .output()
+        .unwrap();
+    let link = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+
+    b.goto(&link).await;
+    b.wait_text("h1", "Welcome, Ada Admin").await;
+    b.check("staff-welcome").await;
+    b.type_into("#staff-new_password", "correct horse battery")
+        .await;
+    b.type_into("#staff-again", "correct horse battery").await;
+    b.click_to("#set-password-button", "/staff/home").await;
+    b.wait_text("#signed-in-as", "ada@example.com (admin)")
+        .await;
+    b.check("staff-home").await;
+
+    // Invite a scheduler: the link is shown once.
+    b.click_to("a[href='/staff/members']", "/staff/members")
+        .await;
+    b.type_into("#member-name", "Léa Planif").await;
+    b.type_into("#member-email", "lea@example.com").await;
+    b.check("staff-members").await;
+    b.click_to("#invite-button", "/staff/members").await;
+    assert!(b.text("#secret").await.contains("/staff/welcome?token="));
+    b.check("staff-link").await;
+
+    // Sign out: the session is gone, not just the cookie.
+    b.goto(&format!("{}/staff/home", app.address)).await;
+    let cookie = b.call("GET", "/cookie/greenroom_staff", None).await["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.click_to("#sign-out-button", "/staff").await;
+    b.wait_text("h1", "Staff sign-in").await;
+    b.check("staff-sign-in").await;
+    let replay = crate::helpers::Visitor::with_headers(
+        &app,
+        &[("Cookie", &format!("greenroom_staff={cookie}"))],
+    );
+    assert_eq!(replay.get("/staff/home").await.path, "/staff");
+
+    // A wrong password, then the right one.
+    b.type_into("#staff-email", "ada@example.com").await;
+    b.type_into("#staff-password", "wrong horse battery").await;
+    b.click_to("#sign-in-button", "/staff").await;
+    b.wait_text("#error-summary", "The e-mail or the password is wrong.")
+        .await;
+    b.check("staff-sign-in-error").await;
+    b.type_into("#staff-password", "correct horse battery")
+        .await;
+    b.click_to("#sign-in-button", "/staff/home").await;
+    b.wait_text("#signed-in-as", "ada@example.com").await;
+}

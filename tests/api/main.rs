@@ -23,3 +23,4 @@ mod privacy;
 mod race;
 mod smtp;
 mod staff;
+mod staff_pages;
