@@ -185,6 +185,27 @@ impl Producer {
         self
     }
 
+    /// Minutes of work in `range`, and how many of them are free (neither assigned nor
+    /// off): what the month view shades each day by.
+    pub fn capacity_in(&self, range: &Interval) -> (i64, i64) {
+        let busy = self.busy_in(range);
+        let (mut work, mut free) = (0, 0);
+        for stretch in self.working_intervals(range.start, range.end) {
+            let (s, e) = (stretch.start.max(range.start), stretch.end.min(range.end));
+            if s >= e {
+                continue;
+            }
+            let minutes = (e - s).num_minutes();
+            let taken: i64 = busy
+                .iter()
+                .map(|b| (b.end.min(e) - b.start.max(s)).num_minutes().max(0))
+                .sum();
+            work += minutes;
+            free += minutes - taken;
+        }
+        (work, free)
+    }
+
     /// Busy stretches (assignments and time off) overlapping `range`, sorted and merged.
     fn busy_in(&self, range: &Interval) -> Vec<Interval> {
         let first = self.assignments.partition_point(|a| a.end <= range.start);

@@ -355,3 +355,27 @@ fn free_starts_are_the_union_of_everyones_free_times() {
         assert!(roster.iter().any(|p| p.is_free(&producer_window(*s, 60))));
     }
 }
+
+#[test]
+fn capacity_counts_work_and_what_is_free_of_it() {
+    // Paris, 9:00–17:00 on weekdays; Monday 2027-03-29 (summer time: UTC+2).
+    let mut p = producer(
+        "a",
+        "Europe/Paris",
+        weekdays(9 * 60, 17 * 60),
+        vec![Interval::new(
+            utc("2027-03-29T08:00:00Z"),
+            utc("2027-03-29T09:30:00Z"),
+        )],
+    );
+    p.time_off = vec![Interval::new(
+        utc("2027-03-29T09:00:00Z"),
+        utc("2027-03-29T11:00:00Z"),
+    )];
+    let day = Interval::new(utc("2027-03-28T22:00:00Z"), utc("2027-03-29T22:00:00Z"));
+    // 8 hours of work; 10:00–13:00 local taken (the assignment and the time off merge).
+    assert_eq!(p.capacity_in(&day), (480, 300));
+    // Sunday: no work, nothing free.
+    let sunday = Interval::new(utc("2027-03-27T23:00:00Z"), utc("2027-03-28T22:00:00Z"));
+    assert_eq!(p.capacity_in(&sunday), (0, 0));
+}

@@ -3,11 +3,24 @@
 //! each form posting back and redirecting, so every page works without JavaScript; a
 //! small script only helps (the browser's time zone, answers as you type).
 
+/// The member signed in with at least a role, or (from the handler) the way to the
+/// sign-in page.
+macro_rules! staff_or_sign_in {
+    ($req:expr, $state:expr, $visit:expr, $role:expr) => {
+        match $crate::web::staff::require(&$req, &$state, &$visit, $role).await? {
+            Ok(staff) => staff,
+            Err(to_sign_in) => return Ok(to_sign_in),
+        }
+    };
+}
+
 mod calendar;
+mod desk;
 mod form;
 mod i18n;
 mod manage;
 mod order;
+mod schedule;
 mod session;
 pub mod staff;
 mod views;
@@ -93,6 +106,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("staff_home", include_str!("templates/staff_home.hbs")),
     ("staff_members", include_str!("templates/staff_members.hbs")),
     ("staff_secret", include_str!("templates/staff_secret.hbs")),
+    (
+        "staff_schedule",
+        include_str!("templates/staff_schedule.hbs"),
+    ),
+    ("staff_booking", include_str!("templates/staff_booking.hbs")),
 ];
 
 const STYLE: &str = include_str!("assets/greenroom.css");
@@ -297,6 +315,9 @@ impl Visit {
             "switch_en": switch("en"),
             "switch_fr": switch("fr"),
             "nav": name.split('_').next().unwrap_or(""),
+            // Which part of the back office the staff menu marks as current.
+            "section": "",
+            "wide": false,
         });
         if let (Value::Object(d), Value::Object(c)) = (&mut data, common) {
             for (k, v) in c {
@@ -388,6 +409,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/manage/cancel", web::post().to(manage::cancel_form))
         .route("/manage/cancelled", web::get().to(manage::cancelled_page))
         .configure(staff::routes)
+        .configure(desk::routes)
         .route("/assets/greenroom.css", web::get().to(style))
         .route("/assets/greenroom.js", web::get().to(script))
         // Last: whatever nothing above serves.

@@ -46,7 +46,7 @@ pub async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<Sta
 }
 
 /// The member signed in, with at least `role`; else the sign-in page (or 403).
-async fn require(
+pub(super) async fn require(
     req: &HttpRequest,
     state: &AppState,
     visit: &Visit,
@@ -59,15 +59,6 @@ async fn require(
         return Err(visit.fail(state)(Error::forbidden(role.as_str())));
     }
     Ok(Ok(staff))
-}
-
-macro_rules! staff_or_sign_in {
-    ($req:expr, $state:expr, $visit:expr, $role:expr) => {
-        match require(&$req, &$state, &$visit, $role).await? {
-            Ok(staff) => staff,
-            Err(to_sign_in) => return Ok(to_sign_in),
-        }
-    };
 }
 
 fn with_cookie(mut res: HttpResponse, value: String) -> HttpResponse {

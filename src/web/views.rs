@@ -212,6 +212,19 @@ pub fn when(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz, locale: Locale) ->
 pub struct HistoryLine {
     pub at: String,
     pub text: String,
+    /// Who did it, as staff pages show it: the customer, a staff member's name, or the
+    /// service.
+    pub by: String,
+}
+
+/// "the customer", a staff member's name, or "the service" (a stored actor).
+pub fn actor_name(actor: &str, locale: Locale) -> String {
+    match actor.split_once(':') {
+        Some(("staff", name)) => name.to_string(),
+        Some(("service", _)) => say(locale, "actor_service", &[]),
+        _ if actor == "customer" => say(locale, "actor_customer", &[]),
+        _ => actor.to_string(),
+    }
 }
 
 /// "450.00 USD (50%)".
@@ -276,6 +289,7 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
         .iter()
         .map(|h| HistoryLine {
             at: at(h.at),
+            by: actor_name(&h.actor, locale),
             text: match h.kind {
                 EventKind::Created => say(locale, "history_created", &[]),
                 EventKind::Rescheduled => match (h.old, h.new) {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::db::models::outbox::OutboxRow;
-use crate::db::models::{bookings, outbox, producers, staff_tokens};
+use crate::db::models::{bookings, outbox, producers, staff_tokens, time_off};
+use crate::db::roster::{self, Roster};
 use crate::domain::booking::{Booking, BookingDetails, BookingStatus};
 use crate::domain::error::Error;
 use crate::domain::producer::ProducerContact;
@@ -14,6 +15,46 @@ use crate::domain::staff::{Role, Staff};
 use crate::scheduling::Interval;
 
 use super::Services;
+
+/// What the schedule picture shows of `range`: every producer (or one) as the engine
+/// sees them (hours, time off, assignments), their time off as stretches, and the
+/// bookings behind the assignments.
+pub struct Board {
+    pub roster: Roster,
+    pub time_off: Vec<(String, Interval)>,
+    pub bookings: Vec<Booking>,
+}
+
+pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Board, Error> {
+    let mut conn = svc.db.read()?;
+    let mut roster = roster::load(&mut conn, range, None, None)?;
+    if let Some(id) = only {
+        let keep: Vec<bool> = roster.people.iter().map(|p| p.id == id).collect();
+        let mut flags = keep.iter();
+        roster.people.retain(|_| *flags.next().unwrap_or(&false));
+        let mut flags = keep.iter();
+        roster.engine.retain(|_| *flags.next().unwrap_or(&false));
+    }
+    let time_off = time_off::overlapping(&mut conn, range)?
+        .into_iter()
+        .filter(|(p, _)| only.is_none_or(|id| id == p))
+        .collect();
+    let bookings = bookings::in_windows(&mut conn, range, only, SCHEDULE_LIMIT)?;
+    Ok(Board {
+        roster,
+        time_off,
+        bookings,
+    })
+}
+
+/// The producer on the roster with this e-mail (a producer member's own row).
+pub fn producer_with_email(svc: &Services, email: &str) -> Result<Option<String>, Error> {
+    let mut conn = svc.db.read()?;
+    Ok(producers::list(&mut conn)?
+        .into_iter()
+        .find(|p| p.email.eq_ignore_ascii_case(email))
+        .map(|p| p.id))
+}
 
 /// The most assignments one schedule answer lists.
 const SCHEDULE_LIMIT: i64 = 5000;

@@ -850,3 +850,117 @@ async fn staff_sign_in_and_out_in_the_browser() {
     b.click_to("#sign-in-button", "/staff/home").await;
     b.wait_text("#signed-in-as", "ada@example.com").await;
 }
+
+#[actix_web::test]
+async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = crate::staff_pages::app_now().await;
+    let every_day: Vec<Value> = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|d| json!({"weekday": d, "start": "08:00", "end": "20:00"}))
+    .collect();
+    app.add_producer(crate::helpers::producer(
+        "Ada Lovelace",
+        "Europe/Paris",
+        &["en", "fr"],
+        Value::Array(every_day),
+    ))
+    .await;
+    app.add_producer(crate::helpers::producer(
+        "Kenji Mori",
+        "America/New_York",
+        &["en"],
+        crate::helpers::weekdays("09:00", "17:00"),
+    ))
+    .await;
+    let mut numbers = Vec::new();
+    for (start, zone, minutes, package) in [
+        (
+            "2027-03-22T10:00:00+01:00",
+            "Europe/Paris",
+            90,
+            "event-standard",
+        ),
+        (
+            "2027-03-23T14:00:00+01:00",
+            "Europe/Paris",
+            60,
+            "meeting-premium",
+        ),
+        (
+            "2027-03-24T10:00:00-04:00",
+            "America/New_York",
+            120,
+            "training-premium",
+        ),
+        (
+            "2027-03-25T11:00:00-04:00",
+            "America/New_York",
+            60,
+            "event-premium",
+        ),
+        (
+            "2027-03-28T10:00:00+02:00",
+            "Europe/Paris",
+            60,
+            "event-standard",
+        ),
+    ] {
+        let mut body = crate::helpers::order_body(start, zone, minutes);
+        body["package"] = json!(package);
+        let r = app.order(&body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        numbers.push(r.body["reservation_number"].as_str().unwrap().to_string());
+    }
+    let _ = crate::staff_pages::member(
+        &app,
+        "sam@example.com",
+        "Sam Scheduler",
+        "scheduler",
+        "correct horse battery",
+    )
+    .await;
+    b.goto(&format!("{}/staff", app.address)).await;
+    b.type_into("#staff-email", "sam@example.com").await;
+    b.type_into("#staff-password", "correct horse battery")
+        .await;
+    b.click_to("#sign-in-button", "/staff/home").await;
+    b.click_to("nav.staff-nav a[href='/staff/schedule']", "/staff/schedule")
+        .await;
+    b.resize(1500, 900).await;
+    b.set("date", "2027-03-24").await;
+    b.type_into("#time_zone", "Europe/Paris").await;
+    b.click_to("#show-button", "time_zone=Europe").await;
+    b.wait_text("#schedule-heading", "Monday 22 March to Sunday 28 March")
+        .await;
+    assert!(b.has("#board").await);
+    b.check("staff-schedule-week").await;
+
+    // A block opens its booking.
+    b.click_to(
+        &format!("a.block-link[href='/staff/bookings/{}']", numbers[0]),
+        &format!("/staff/bookings/{}", numbers[0]),
+    )
+    .await;
+    b.wait_text("#b-number", &numbers[0]).await;
+    b.check("staff-booking").await;
+
+    // The booking's day, then the month.
+    b.click_to("#schedule-link", "view=day").await;
+    b.wait_text("#schedule-heading", "Monday 22 March").await;
+    b.check("staff-schedule-day").await;
+    b.click_to("a.view-link[href*='view=month']", "view=month")
+        .await;
+    assert!(b.has("#month").await);
+    b.check("staff-schedule-month").await;
+}

@@ -2,6 +2,7 @@
 //! real app. Set TEST_DATABASE_URL=postgres://… to run it all on PostgreSQL.
 
 mod availability;
+mod back_office;
 mod bounded;
 mod browser;
 mod catalogue;

@@ -36,7 +36,7 @@ fn link_of(out: &std::process::Output) -> String {
 
 /// A member added by the command line, with their password set through their link;
 /// returns their browser, signed in.
-async fn member(app: &TestApp, email: &str, name: &str, role: &str, password: &str) -> Visitor {
+pub async fn member(app: &TestApp, email: &str, name: &str, role: &str, password: &str) -> Visitor {
     let link = link_of(&staff_create(app, email, name, role));
     let path = link.strip_prefix(&app.address).unwrap().to_string();
     let token = path.split("token=").nth(1).unwrap().to_string();
@@ -58,7 +58,7 @@ async fn member(app: &TestApp, email: &str, name: &str, role: &str, password: &s
 }
 
 /// The app's clock at the real now: the command line dates links by the real clock.
-async fn app_now() -> TestApp {
+pub async fn app_now() -> TestApp {
     let app = spawn_app().await;
     app.clock.set(Utc::now());
     app

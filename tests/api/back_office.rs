@@ -1,0 +1,266 @@
+//! The back office's schedule: the picture checked against the data (rows, columns, two
+//! zones, a clock change), the month's shading, and who may see which rows.
+
+use serde_json::json;
+
+use crate::helpers::{order_body, producer, weekdays, TestApp};
+use crate::staff_pages::{app_now, member};
+
+/// The attribute `name` of the first element after `from` in `svg` that starts with
+/// `tag`.
+fn attr_after(svg: &str, from: usize, tag: &str, name: &str) -> f64 {
+    let at = from
+        + svg[from..]
+            .find(tag)
+            .unwrap_or_else(|| panic!("{tag} after {from}"));
+    let end = at + svg[at..].find('>').unwrap();
+    let element = &svg[at..end];
+    let key = format!(" {name}=\"");
+    let v = element
+        .split(&key)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    v.parse().unwrap()
+}
+
+/// (x, y, width, preparation width) of the block of booking `number`.
+fn block_of(html: &str, number: &str) -> (f64, f64, f64, f64) {
+    let at = html
+        .find(&format!("<a href=\"/staff/bookings/{number}\""))
+        .unwrap_or_else(|| panic!("no block for {number}"));
+    (
+        attr_after(html, at, "<rect class=\"block", "x"),
+        attr_after(html, at, "<rect class=\"block", "y"),
+        attr_after(html, at, "<rect class=\"block", "width"),
+        attr_after(html, at, "<rect class=\"prep", "width"),
+    )
+}
+
+/// The y of the row named `name`.
+fn row_of(html: &str, name: &str) -> f64 {
+    let at = html
+        .find(&format!(">{name}</text>"))
+        .unwrap_or_else(|| panic!("no row for {name}"));
+    let start = html[..at].rfind("<text class=\"name\"").unwrap();
+    attr_after(html, start, "<text class=\"name\"", "y") - 20.0
+}
+
+fn svg_width(html: &str) -> f64 {
+    attr_after(html, html.find("<svg").unwrap(), "<svg", "width")
+}
+
+async fn order(app: &TestApp, start: &str, zone: &str, minutes: i64) -> String {
+    let r = app.order(&order_body(start, zone, minutes)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["reservation_number"].as_str().unwrap().to_string()
+}
+
+fn every_day(start: &str, end: &str) -> serde_json::Value {
+    json!([
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday"
+    ]
+    .iter()
+    .map(|d| json!({"weekday": d, "start": start, "end": end}))
+    .collect::<Vec<_>>())
+}
+
+#[actix_web::test]
+async fn the_picture_puts_each_booking_in_its_producers_row_and_hours_in_two_zones_across_a_clock_change(
+) {
+    let app = app_now().await;
+    app.add_producer(producer(
+        "Ada",
+        "Europe/Paris",
+        &["en"],
+        every_day("08:00", "20:00"),
+    ))
+    .await;
+    app.add_producer(producer(
+        "Kenji",
+        "America/New_York",
+        &["en"],
+        weekdays("09:00", "17:00"),
+    ))
+    .await;
+    // Sunday 28 March 2027, the day Paris goes from 02:00 to 03:00: only Ada works.
+    let sunday = order(&app, "2027-03-28T10:00:00+02:00", "Europe/Paris", 60).await;
+    // Monday 29 March, 10:00 in New York (14:00 UTC): Ada works until 18:00 UTC, Kenji
+    // from 13:00 UTC; the second order of the same hour must go to the other one.
+    let monday_1 = order(&app, "2027-03-29T10:00:00-04:00", "America/New_York", 60).await;
+    let monday_2 = order(&app, "2027-03-29T10:00:00-04:00", "America/New_York", 60).await;
+    let v = member(
+        &app,
+        "sam@example.com",
+        "Sam Scheduler",
+        "scheduler",
+        "correct horse battery",
+    )
+    .await;
+
+    // The day in Paris: 23 hours wide, 40 px an hour after 190 px of names.
+    let page = v
+        .get("/staff/schedule?view=day&date=2027-03-28&time_zone=Europe/Paris")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert_eq!(svg_width(&page.html), 190.0 + 23.0 * 40.0);
+    let (x, y, w, prep) = block_of(&page.html, &sunday);
+    // The window opens at 09:30 local, 07:30 UTC: 8.5 real hours after midnight (23:00 UTC).
+    assert_eq!((x, w, prep), (190.0 + 8.5 * 40.0, 1.5 * 40.0, 20.0));
+    assert_eq!(y, row_of(&page.html, "Ada") + 8.0);
+
+    // The same day in New York (UTC-4 since 14 March): midnight is 04:00 UTC, 24 hours.
+    let page = v
+        .get("/staff/schedule?view=day&date=2027-03-28&time_zone=America%2FNew_York")
+        .await;
+    assert_eq!(svg_width(&page.html), 190.0 + 24.0 * 40.0);
+    let (x, _, _, _) = block_of(&page.html, &sunday);
+    assert_eq!(x, 190.0 + 3.5 * 40.0);
+
+    // Monday in New York: both producers, one block each at 09:30 local.
+    let page = v
+        .get("/staff/schedule?view=day&date=2027-03-29&time_zone=America/New_York")
+        .await;
+    let (x1, y1, _, _) = block_of(&page.html, &monday_1);
+    let (x2, y2, _, _) = block_of(&page.html, &monday_2);
+    assert_eq!((x1, x2), (190.0 + 9.5 * 40.0, 190.0 + 9.5 * 40.0));
+    let rows = [
+        row_of(&page.html, "Ada") + 8.0,
+        row_of(&page.html, "Kenji") + 8.0,
+    ];
+    assert!(
+        rows.contains(&y1) && rows.contains(&y2) && y1 != y2,
+        "{y1} {y2} {rows:?}"
+    );
+
+    // The week in Paris (Monday 22 to Sunday 28 March: 167 hours at 7 px): Sunday's
+    // block sits 6 days and 8.5 hours after Monday's midnight, less the lost hour.
+    let page = v
+        .get("/staff/schedule?view=week&date=2027-03-25&time_zone=Europe/Paris")
+        .await;
+    assert_eq!(svg_width(&page.html), 190.0 + 167.0 * 7.0);
+    let (x, _, _, _) = block_of(&page.html, &sunday);
+    assert_eq!(x, 190.0 + (6.0 * 24.0 + 8.5) * 7.0);
+    // Monday's bookings are in the next week, not this one.
+    assert!(!page.html.contains(&monday_1));
+
+    // A block opens its booking, with who did what.
+    let booking = v.get(&format!("/staff/bookings/{sunday}")).await;
+    assert_eq!(booking.status, 200);
+    assert!(booking.html.contains("Ada"), "{}", booking.html);
+    assert!(booking.text_of("history").unwrap().contains("the customer"));
+}
+
+#[actix_web::test]
+async fn the_month_shades_days_by_free_working_time_and_producers_see_only_their_row() {
+    let app = app_now().await;
+    app.add_producer(producer(
+        "Ada",
+        "Europe/Paris",
+        &["en"],
+        weekdays("09:00", "17:00"),
+    ))
+    .await;
+    app.add_producer(producer(
+        "Kenji",
+        "Europe/Paris",
+        &["en"],
+        weekdays("09:00", "17:00"),
+    ))
+    .await;
+    // Two 3.5-hour windows on Monday 1 March 2027 (each 3 h + 30 min preparation): 7 of
+    // the day's 16 working hours are taken.
+    let a = order(&app, "2027-03-01T10:00:00+01:00", "Europe/Paris", 180).await;
+    let b = order(&app, "2027-03-01T10:00:00+01:00", "Europe/Paris", 180).await;
+    let v = member(
+        &app,
+        "sam@example.com",
+        "Sam Scheduler",
+        "scheduler",
+        "correct horse battery",
+    )
+    .await;
+    let page = v
+        .get("/staff/schedule?view=month&date=2027-03-10&time_zone=Europe/Paris")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let cell = |date: &str| {
+        let at = page.html.find(&format!("data-date=\"{date}\"")).unwrap();
+        let td = page.html[..at].rfind("<td").unwrap();
+        page.html[td..at + 400].to_string()
+    };
+    // 9 of 16 hours free: 56 %, two bookings.
+    assert!(
+        cell("2027-03-01").contains("56% of working time free, 2 bookings"),
+        "{}",
+        cell("2027-03-01")
+    );
+    assert!(cell("2027-03-01").starts_with("<td class=\"cap-2\""));
+    assert!(cell("2027-03-02").contains("100% of working time free"));
+    assert!(cell("2027-03-06").contains("nobody works"));
+
+    // Kenji, a producer, sees his own row only, and not the other's booking.
+    let kenji = member(
+        &app,
+        "kenji@producers.example",
+        "Kenji",
+        "producer",
+        "another good password",
+    )
+    .await;
+    let page = kenji
+        .get("/staff/schedule?view=day&date=2027-03-01&time_zone=Europe/Paris")
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains(">Kenji</text>"));
+    assert!(!page.html.contains(">Ada</text>"));
+    let (mine, theirs) = if page.html.contains(&a) {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    assert!(!page.html.contains(theirs.as_str()));
+    assert_eq!(
+        kenji.get(&format!("/staff/bookings/{mine}")).await.status,
+        200
+    );
+    assert_eq!(
+        kenji.get(&format!("/staff/bookings/{theirs}")).await.status,
+        404
+    );
+
+    // A member who is not on the roster is told so.
+    let other = member(
+        &app,
+        "pat@example.com",
+        "Pat",
+        "producer",
+        "yet another password",
+    )
+    .await;
+    let page = other.get("/staff/schedule").await;
+    assert!(page.text_of("no-row").is_some());
+
+    // Bad choices are named, and the page still shows.
+    let page = v
+        .get("/staff/schedule?view=year&date=2027-13-01&time_zone=Mars/Olympus")
+        .await;
+    assert_eq!(page.status, 422);
+    let fields: Vec<String> = page.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert!(
+        fields.contains(&"time_zone".to_string()) && fields.contains(&"date".to_string()),
+        "{fields:?}"
+    );
+
+    // Without a session, the sign-in page.
+    let stranger = crate::helpers::Visitor::new(&app);
+    assert_eq!(stranger.get("/staff/schedule").await.path, "/staff");
+}
