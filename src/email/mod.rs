@@ -44,16 +44,19 @@ pub enum Kind {
     BookingConfirmed,
     BookingRescheduled,
     BookingCancelled,
+    /// The producer changed (staff reassigned it), the date and time did not.
+    BookingUpdated,
     ProducerAssigned,
     ProducerReleased,
     ProducerMoved,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
+        Kind::BookingUpdated,
         Kind::ProducerAssigned,
         Kind::ProducerReleased,
         Kind::ProducerMoved,
@@ -64,6 +67,7 @@ impl Kind {
             Kind::BookingConfirmed => "booking_confirmed",
             Kind::BookingRescheduled => "booking_rescheduled",
             Kind::BookingCancelled => "booking_cancelled",
+            Kind::BookingUpdated => "booking_updated",
             Kind::ProducerAssigned => "producer_assigned",
             Kind::ProducerReleased => "producer_released",
             Kind::ProducerMoved => "producer_moved",
@@ -85,9 +89,10 @@ impl Kind {
     /// Locales its templates exist in.
     pub fn locales(self) -> &'static [&'static str] {
         match self {
-            Kind::BookingConfirmed | Kind::BookingRescheduled | Kind::BookingCancelled => {
-                &["en", "fr"]
-            }
+            Kind::BookingConfirmed
+            | Kind::BookingRescheduled
+            | Kind::BookingCancelled
+            | Kind::BookingUpdated => &["en", "fr"],
             _ => &["en"],
         }
     }

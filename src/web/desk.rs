@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde_json::json;
 
-use crate::domain::error::Error;
+use crate::domain::error::{Error, ProblemCode};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::staff::Actor;
 use crate::domain::staff::{Role, Staff};
 use crate::http::AppState;
-use crate::workflow::{lookup, staff as work};
+use crate::workflow::{cancel, change, lookup, reassign, staff as work};
 
 use super::form::{query_value, Errors, FieldView};
 use super::i18n::say;
@@ -200,7 +201,154 @@ pub async fn schedule_page(
     Ok(res)
 }
 
-/// `GET /staff/bookings/{number}`: a booking with its history, who did what.
+/// What the desk's forms hold when a page is shown again.
+#[derive(Default)]
+struct Typed {
+    date: String,
+    time: String,
+    override_lead_time: bool,
+    reason: String,
+    waive: bool,
+}
+
+/// The booking a member may work on: any (schedulers and admins) or their own
+/// (producers, who only read).
+async fn open_booking(
+    state: &AppState,
+    visit: &Visit,
+    staff: &Staff,
+    number: &str,
+) -> Result<crate::domain::booking::BookingDetails, PageError> {
+    let number = ReservationNumber::parse(number)
+        .map_err(|_| visit.fail(state)(Error::booking_not_found()))?;
+    let found = state
+        .run(move |svc| lookup::by_number(svc, &number))
+        .await
+        .map_err(visit.fail(state))?;
+    match own_producer(state, visit, staff).await? {
+        Some(None) => Ok(found),
+        Some(Some(own)) if found.booking.producer_id == own => Ok(found),
+        _ => Err(visit.fail(state)(Error::booking_not_found())),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_booking(
+    visit: &Visit,
+    state: &AppState,
+    staff: &Staff,
+    found: &crate::domain::booking::BookingDetails,
+    errors: &Errors,
+    typed: &Typed,
+    alternatives: Vec<serde_json::Value>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let loc = visit.locale;
+    let b = &found.booking;
+    let tz = b.time_zone;
+    let day = b.start.with_timezone(&tz).date_naive();
+    let can_edit = staff.role.allows(Role::Scheduler) && !b.is_cancelled();
+    let candidates = if can_edit {
+        let number = b.number.clone();
+        state
+            .run(move |svc| reassign::candidates(svc, &number))
+            .await
+            .map_err(visit.fail(state))?
+    } else {
+        Vec::new()
+    };
+    let fee_now = (!b.is_cancelled())
+        .then(|| {
+            crate::domain::policy::applicable_rule(
+                &b.cancellation_policy,
+                b.start,
+                state.services.now(),
+            )
+            .map(|rule| {
+                say(
+                    loc,
+                    "fee_line",
+                    &[
+                        (
+                            "fee",
+                            &loc.money(&crate::domain::policy::fee(rule, &b.charges.total)),
+                        ),
+                        ("percent", &rule.fee_percent.to_string()),
+                    ],
+                )
+            })
+        })
+        .flatten();
+    let local = b.start.with_timezone(&tz);
+    let (date, time) = if typed.date.is_empty() && typed.time.is_empty() {
+        (
+            local.format("%Y-%m-%d").to_string(),
+            local.format("%H:%M").to_string(),
+        )
+    } else {
+        (typed.date.clone(), typed.time.clone())
+    };
+    let producer_choices: Vec<(String, String)> = candidates
+        .iter()
+        .map(|c| {
+            let speaks = if c.speaks {
+                format!(
+                    " — {}",
+                    say(
+                        loc,
+                        "desk_speaks",
+                        &[(
+                            "language",
+                            &crate::domain::locale::language_name(&b.language, loc)
+                        )]
+                    )
+                )
+            } else {
+                String::new()
+            };
+            (
+                c.producer.id.clone(),
+                format!(
+                    "{} ({}){speaks}",
+                    c.producer.name,
+                    c.producer.time_zone.name()
+                ),
+            )
+        })
+        .collect();
+    visit.page_with_status(
+        state,
+        status,
+        "staff_booking",
+        "title_staff_booking",
+        json!({
+            "is_admin": staff.role == Role::Admin,
+            "section": "bookings",
+            "booking": views::booking(found, loc),
+            "can_edit": can_edit,
+            "errors": errors.summary(),
+            "schedule_link": format!(
+                "/staff/schedule?view=day&date={}&time_zone={}",
+                day.format("%Y-%m-%d"),
+                form_urlencoded::byte_serialize(tz.name().as_bytes()).collect::<String>()
+            ),
+            "zone": tz.name(),
+            "date": FieldView::new(loc, "date", "date", &date, errors),
+            "time": FieldView::new(loc, "time", "time", &time, errors),
+            "override_lead_time": typed.override_lead_time,
+            "override_error": errors.get("override_lead_time"),
+            "alternatives": alternatives,
+            "has_candidates": !producer_choices.is_empty(),
+            "producer": FieldView::new(loc, "producer", "select", "", errors).choices(producer_choices),
+            "fee_now": fee_now,
+            "reason": FieldView::new(loc, "reason", "textarea", &typed.reason, errors).optional().max(500),
+            "waive": typed.waive,
+        }),
+    )
+}
+
+/// `GET /staff/bookings/{number}`: a booking with its history, who did what, and (for
+/// schedulers) moving, reassigning and cancelling it.
 pub async fn booking_page(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -208,39 +356,297 @@ pub async fn booking_page(
 ) -> Result<HttpResponse, PageError> {
     let visit = Visit::start(&req, &state).await?;
     let staff = staff_or_sign_in!(req, state, visit, Role::Producer);
-    let number = ReservationNumber::parse(&path)
-        .map_err(|_| visit.fail(&state)(Error::booking_not_found()))?;
-    let found = state
-        .run(move |svc| lookup::by_number(svc, &number))
-        .await
-        .map_err(visit.fail(&state))?;
-    if let Some(Some(own)) = own_producer(&state, &visit, &staff).await? {
-        if found.booking.producer_id != own {
-            return Err(visit.fail(&state)(Error::booking_not_found()));
-        }
-    } else if !staff.role.allows(Role::Scheduler) {
-        return Err(visit.fail(&state)(Error::booking_not_found()));
-    }
-    let loc = visit.locale;
-    let b = &found.booking;
-    let day = b.start.with_timezone(&b.time_zone).date_naive();
-    visit.page(
+    let found = open_booking(&state, &visit, &staff, &path).await?;
+    render_booking(
+        &visit,
         &state,
-        "staff_booking",
-        "title_staff_booking",
+        &staff,
+        &found,
+        &Errors::default(),
+        &Typed::default(),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn booking_path(number: &str) -> String {
+    format!("/staff/bookings/{number}")
+}
+
+/// `POST /staff/bookings/{number}/move`: a new date and time (in the booking's zone);
+/// staff may book inside the lead time.
+pub async fn move_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let form = visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Scheduler);
+    let found = open_booking(&state, &visit, &staff, &path).await?;
+    let loc = visit.locale;
+    let mut typed = Typed {
+        date: form.get("date").trim().to_string(),
+        time: form.get("time").trim().to_string(),
+        override_lead_time: form.get("override_lead_time") == "yes",
+        ..Typed::default()
+    };
+    if let Some((d, t)) = form
+        .action()
+        .strip_prefix("pick:")
+        .and_then(|p| p.split_once('T'))
+    {
+        (typed.date, typed.time) = (d.to_string(), t.to_string());
+    }
+    let mut errors = Errors::default();
+    errors.require(loc, &[("date", &typed.date), ("time", &typed.time)]);
+    if errors.is_empty() {
+        let request = change::Reschedule {
+            number: found.booking.number.clone(),
+            email: None,
+            start: format!("{}T{}", typed.date, typed.time),
+            time_zone: None,
+            override_lead_time: typed.override_lead_time,
+        };
+        let actor = Actor::Staff(staff.clone());
+        match state
+            .run(move |svc| change::reschedule(svc, &request, &actor))
+            .await
+        {
+            Ok(_) => return Ok(visit.redirect(&booking_path(&found.booking.number.to_string()))),
+            Err(Error::NoProducer { alternatives, .. }) => {
+                errors.add("date", say(loc, "err_no_producer", &[]));
+                let alts = super::manage::alternatives_view(loc, &alternatives);
+                return render_booking(
+                    &visit,
+                    &state,
+                    &staff,
+                    &found,
+                    &errors,
+                    &typed,
+                    alts,
+                    StatusCode::CONFLICT,
+                )
+                .await;
+            }
+            Err(Error::Invalid(found_errors)) => {
+                let limits = super::manage::limits_for(&state, &found, loc);
+                errors.explain_all(loc, &found_errors, &limits);
+                if found_errors.iter().any(|e| e.code == ProblemCode::LeadTime) {
+                    errors.add("override_lead_time", say(loc, "desk_override_hint", &[]));
+                }
+            }
+            Err(e) => return Err(visit.fail(&state)(e)),
+        }
+    }
+    render_booking(
+        &visit,
+        &state,
+        &staff,
+        &found,
+        &errors,
+        &typed,
+        vec![],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// `POST /staff/bookings/{number}/reassign`: another producer free for the whole window.
+pub async fn reassign_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let form = visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Scheduler);
+    let found = open_booking(&state, &visit, &staff, &path).await?;
+    let loc = visit.locale;
+    let producer = form.get("producer").to_string();
+    let number = found.booking.number.clone();
+    let actor = Actor::Staff(staff.clone());
+    match state
+        .run(move |svc| reassign::reassign(svc, &number, &producer, &actor))
+        .await
+    {
+        Ok(_) => Ok(visit.redirect(&booking_path(&found.booking.number.to_string()))),
+        Err(Error::Invalid(_))
+        | Err(Error::Refused {
+            code: ProblemCode::NoProducerAvailable,
+            ..
+        }) => {
+            let mut errors = Errors::default();
+            errors.add("producer", say(loc, "desk_producer_busy", &[]));
+            render_booking(
+                &visit,
+                &state,
+                &staff,
+                &found,
+                &errors,
+                &Typed::default(),
+                vec![],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(visit.fail(&state)(e)),
+    }
+}
+
+/// `POST /staff/bookings/{number}/cancel`: the policy's fee, or none with a reason.
+pub async fn cancel_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let form = visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Scheduler);
+    let found = open_booking(&state, &visit, &staff, &path).await?;
+    let loc = visit.locale;
+    let typed = Typed {
+        reason: form.get("reason").trim().chars().take(500).collect(),
+        waive: form.get("waive") == "yes",
+        ..Typed::default()
+    };
+    if typed.waive && typed.reason.is_empty() {
+        let mut errors = Errors::default();
+        errors.add("reason", say(loc, "desk_waive_reason", &[]));
+        return render_booking(
+            &visit,
+            &state,
+            &staff,
+            &found,
+            &errors,
+            &typed,
+            vec![],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let number = found.booking.number.clone();
+    let actor = Actor::Staff(staff.clone());
+    let (reason, waive) = (
+        Some(typed.reason.clone()).filter(|r| !r.is_empty()),
+        typed.waive,
+    );
+    match state
+        .run(move |svc| cancel::cancel_with(svc, &number, None, reason.as_deref(), waive, &actor))
+        .await
+    {
+        Ok(_)
+        | Err(Error::Refused {
+            code: ProblemCode::BookingCancelled,
+            ..
+        }) => Ok(visit.redirect(&booking_path(&found.booking.number.to_string()))),
+        Err(e) => Err(visit.fail(&state)(e)),
+    }
+}
+
+/// `GET /staff/bookings?q=&date=`: find bookings by number, contact e-mail or company,
+/// and by the day they start (in the zone the schedule uses).
+pub async fn search_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Scheduler);
+    let loc = visit.locale;
+    let q = req.query_string();
+    let text = query_value(q, "q").unwrap_or_default().trim().to_string();
+    let date_text = query_value(q, "date")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let tz: Tz = cookie(&req, ZONE_COOKIE)
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let mut errors = Errors::default();
+    let day = if date_text.is_empty() {
+        None
+    } else {
+        match NaiveDate::parse_from_str(&date_text, "%Y-%m-%d") {
+            Ok(d) if (2000..=2999).contains(&chrono::Datelike::year(&d)) => {
+                Some(schedule::range(View::Day, d, tz))
+            }
+            _ => {
+                errors.add(
+                    "date",
+                    say(
+                        loc,
+                        "err_format",
+                        &[("label", &say(loc, "label_date", &[]))],
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let asked = !text.is_empty() || day.is_some();
+    let results = if asked && errors.is_empty() {
+        let t = text.clone();
+        state
+            .run(move |svc| work::find_bookings(svc, &t, day))
+            .await
+            .map_err(visit.fail(&state))?
+    } else {
+        Vec::new()
+    };
+    let rows: Vec<serde_json::Value> = results
+        .iter()
+        .map(|d| {
+            let b = &d.booking;
+            let w = views::when(b.start, b.end, tz, loc);
+            json!({
+                "number": b.number.to_string(),
+                "href": booking_path(&b.number.to_string()),
+                "when": format!("{}, {}–{}", w.date, w.start, w.end),
+                "company": b.company,
+                "contact": format!("{} {} <{}>", b.contact.first_name, b.contact.last_name, b.contact.email),
+                "producer": d.producer.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+                "cancelled": b.is_cancelled(),
+                "pending": b.language_pending,
+            })
+        })
+        .collect();
+    visit.page_with_status(
+        &state,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        "staff_bookings",
+        "title_staff_bookings",
         json!({
             "is_admin": staff.role == Role::Admin,
-            "booking": views::booking(&found, loc),
-            "schedule_link": format!(
-                "/staff/schedule?view=day&date={}&time_zone={}",
-                day.format("%Y-%m-%d"),
-                form_urlencoded::byte_serialize(b.time_zone.name().as_bytes()).collect::<String>()
-            ),
+            "section": "bookings",
+            "errors": errors.summary(),
+            "q": FieldView::new(loc, "q", "text", &text, &errors).optional().max(254),
+            "date": FieldView::new(loc, "date", "date", &date_text, &errors).optional(),
+            "asked": asked,
+            "results": rows,
+            "zone": tz.name(),
         }),
     )
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/schedule", web::get().to(schedule_page))
-        .route("/staff/bookings/{number}", web::get().to(booking_page));
+        .route("/staff/bookings", web::get().to(search_page))
+        .route("/staff/bookings/{number}", web::get().to(booking_page))
+        .route("/staff/bookings/{number}/move", web::post().to(move_form))
+        .route(
+            "/staff/bookings/{number}/reassign",
+            web::post().to(reassign_form),
+        )
+        .route(
+            "/staff/bookings/{number}/cancel",
+            web::post().to(cancel_form),
+        );
 }

@@ -207,7 +207,10 @@ pub async fn booking_page(
     )
 }
 
-fn alternatives_view(loc: crate::domain::locale::Locale, alternatives: &[Slot]) -> Vec<Value> {
+pub(super) fn alternatives_view(
+    loc: crate::domain::locale::Locale,
+    alternatives: &[Slot],
+) -> Vec<Value> {
     alternatives
         .iter()
         .map(|s| {
@@ -279,7 +282,7 @@ pub async fn change_page(
     .await
 }
 
-fn limits_for(
+pub(super) fn limits_for(
     state: &AppState,
     d: &BookingDetails,
     loc: crate::domain::locale::Locale,

@@ -111,6 +111,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/staff_schedule.hbs"),
     ),
     ("staff_booking", include_str!("templates/staff_booking.hbs")),
+    (
+        "staff_bookings",
+        include_str!("templates/staff_bookings.hbs"),
+    ),
 ];
 
 const STYLE: &str = include_str!("assets/greenroom.css");

@@ -6,7 +6,8 @@ use crate::domain::booking::{
     BookingDetails, BookingStatus, Cancellation, CancellationFee, EventDetail, EventKind,
     HistoryEvent,
 };
-use crate::domain::error::Error;
+use crate::domain::error::{Error, ProblemCode};
+use crate::domain::money::Money;
 use crate::domain::policy::{applicable_rule, fee};
 use crate::domain::reservation_number::ReservationNumber;
 use crate::email::{self, Kind};
@@ -14,6 +15,9 @@ use crate::email::{self, Kind};
 use super::change::booking_cancelled;
 use super::lookup::{details, for_change};
 use super::{with_retries, Actor, Services};
+
+/// The `policy_rule` of a fee staff waived.
+pub const WAIVED: &str = "waived";
 
 pub struct Cancelled {
     pub details: BookingDetails,
@@ -27,6 +31,29 @@ pub fn cancel(
     reason: Option<&str>,
     actor: &Actor,
 ) -> Result<Cancelled, Error> {
+    cancel_with(svc, number, email, reason, false, actor)
+}
+
+/// Cancel; staff may `waive` the policy's fee, giving their reason (the history keeps
+/// both the rule that applied and that it was waived).
+pub fn cancel_with(
+    svc: &Services,
+    number: &ReservationNumber,
+    email: Option<&str>,
+    reason: Option<&str>,
+    waive: bool,
+    actor: &Actor,
+) -> Result<Cancelled, Error> {
+    if waive && !actor.is_staff() {
+        return Err(Error::forbidden("scheduler"));
+    }
+    if waive && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(Error::field(
+            "reason",
+            ProblemCode::Required,
+            "say why the fee is waived",
+        ));
+    }
     let now = svc.now();
     let done = svc.db.write(|conn| {
         with_retries(conn, |conn| {
@@ -38,12 +65,25 @@ pub fn cancel(
                 .ok_or_else(|| {
                     anyhow::anyhow!("booking {} has an empty cancellation policy", booking.id)
                 })?;
-            let fee = CancellationFee {
-                amount: fee(rule, &booking.charges.total),
-                policy_rule: rule.rule.clone(),
-                fee_percent: rule.fee_percent,
-                description: rule.description.clone(),
-                minutes_before_start: (booking.start - now).num_minutes(),
+            let fee = if waive {
+                CancellationFee {
+                    amount: Money::new(0, &booking.charges.total.currency),
+                    policy_rule: WAIVED.into(),
+                    fee_percent: 0,
+                    description: format!(
+                        "waived by staff (the policy's rule was {}: {}%)",
+                        rule.rule, rule.fee_percent
+                    ),
+                    minutes_before_start: (booking.start - now).num_minutes(),
+                }
+            } else {
+                CancellationFee {
+                    amount: fee(rule, &booking.charges.total),
+                    policy_rule: rule.rule.clone(),
+                    fee_percent: rule.fee_percent,
+                    description: rule.description.clone(),
+                    minutes_before_start: (booking.start - now).num_minutes(),
+                }
             };
             booking.status = BookingStatus::Cancelled;
             booking.cancellation = Some(Cancellation {

@@ -9,6 +9,7 @@ pub mod change;
 pub mod lookup;
 pub mod order;
 pub mod privacy;
+pub mod reassign;
 pub mod roster;
 pub mod staff;
 pub mod visits;

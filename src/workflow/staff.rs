@@ -56,6 +56,38 @@ pub fn producer_with_email(svc: &Services, email: &str) -> Result<Option<String>
         .map(|p| p.id))
 }
 
+/// The most bookings one search lists.
+const SEARCH_LIMIT: i64 = 100;
+
+/// Bookings for the desk: `text` is a reservation number, a contact e-mail or part of a
+/// company's name (empty: any), starting within `day` when given.
+pub fn find_bookings(
+    svc: &Services,
+    text: &str,
+    day: Option<Interval>,
+) -> Result<Vec<BookingDetails>, Error> {
+    let text = text.trim();
+    let number = crate::domain::reservation_number::ReservationNumber::parse(text).ok();
+    let what = match &number {
+        Some(n) => bookings::Search::Number(n),
+        None if text.contains('@') => bookings::Search::Email(text),
+        None if !text.is_empty() => bookings::Search::Company(text),
+        None => bookings::Search::Any,
+    };
+    let mut conn = svc.db.read()?;
+    let found = bookings::search(&mut conn, what, day, SEARCH_LIMIT)?;
+    let ids: Vec<String> = found.iter().map(|b| b.producer_id.clone()).collect();
+    let names = producers::contacts(&mut conn, &ids)?;
+    Ok(found
+        .into_iter()
+        .map(|b| BookingDetails {
+            producer: names.get(&b.producer_id).cloned(),
+            booking: b,
+            history: None,
+        })
+        .collect())
+}
+
 /// The most assignments one schedule answer lists.
 const SCHEDULE_LIMIT: i64 = 5000;
 

@@ -1,6 +1,7 @@
 //! The back office's schedule: the picture checked against the data (rows, columns, two
 //! zones, a clock change), the month's shading, and who may see which rows.
 
+use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use crate::helpers::{order_body, producer, weekdays, TestApp};
@@ -263,4 +264,225 @@ async fn the_month_shades_days_by_free_working_time_and_producers_see_only_their
     // Without a session, the sign-in page.
     let stranger = crate::helpers::Visitor::new(&app);
     assert_eq!(stranger.get("/staff/schedule").await.path, "/staff");
+}
+
+/// The subject and plain text of every message sent to `to`.
+fn mail_to(app: &TestApp, to: &str) -> Vec<(String, String)> {
+    crate::hardening::eml_files(app)
+        .iter()
+        .filter_map(|eml| {
+            let parsed = mailparse::parse_mail(eml.as_bytes()).unwrap();
+            let headers = &parsed.headers;
+            let to_header = headers
+                .iter()
+                .find(|h| h.get_key_ref().eq_ignore_ascii_case("to"))?
+                .get_value();
+            if !to_header.to_lowercase().contains(&to.to_lowercase()) {
+                return None;
+            }
+            let subject = headers
+                .iter()
+                .find(|h| h.get_key_ref().eq_ignore_ascii_case("subject"))?
+                .get_value();
+            fn text(p: &mailparse::ParsedMail<'_>) -> Option<String> {
+                if p.ctype.mimetype == "text/plain" {
+                    return p.get_body().ok();
+                }
+                p.subparts.iter().find_map(text)
+            }
+            Some((subject, text(&parsed).unwrap_or_default()))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_desk_finds_moves_reassigns_confirms_a_language_and_cancels_with_a_waived_fee() {
+    let app = app_now().await;
+    app.add_producer(producer(
+        "Lea",
+        "Europe/Paris",
+        &["en", "fr"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    // German asked for; nobody speaks it yet: Lea takes it, the language to be confirmed.
+    let mut body = order_body("2027-03-01T10:00:00+01:00", "Europe/Paris", 60);
+    body["company"] = json!("Globex Partners");
+    body["event"]["language"] = json!("de");
+    let r = app.order(&body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let number = r.body["reservation_number"].as_str().unwrap().to_string();
+    let greta = app
+        .add_producer(producer(
+            "Greta",
+            "Europe/Berlin",
+            &["de", "en"],
+            weekdays("08:00", "18:00"),
+        ))
+        .await;
+    let v = member(
+        &app,
+        "sam@example.com",
+        "Sam Scheduler",
+        "scheduler",
+        "correct horse battery",
+    )
+    .await;
+
+    // Found by part of the company in another case, by the contact's e-mail, by number,
+    // by day; not by a stranger's name.
+    for q in [
+        "/staff/bookings?q=gLoBeX".to_string(),
+        "/staff/bookings?q=ANA.souza%40example.com".to_string(),
+        format!(
+            "/staff/bookings?q={}",
+            number.to_lowercase().replace('-', "")
+        ),
+        "/staff/bookings?q=&date=2027-03-01".to_string(),
+    ] {
+        let page = v.get(&q).await;
+        assert_eq!(page.status, 200, "{q}");
+        assert!(
+            page.text_of("results")
+                .unwrap_or_default()
+                .contains(&number),
+            "{q}: {}",
+            page.html
+        );
+    }
+    let page = v.get("/staff/bookings?q=Initech").await;
+    assert!(page.text_of("no-results").is_some());
+    assert!(v
+        .get("/staff/bookings?q=100%25")
+        .await
+        .text_of("no-results")
+        .is_some());
+
+    // The booking lists who else is free, German speakers first; assigning Greta
+    // confirms the language and tells the customer.
+    let page = v.get(&format!("/staff/bookings/{number}")).await;
+    assert!(page.text_of("language-to-confirm").is_some());
+    assert!(
+        page.html.contains("Greta (Europe/Berlin) — speaks German"),
+        "{}",
+        page.html
+    );
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/reassign"),
+            &[("producer", &greta)],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.text_of("b-producer").unwrap().contains("Greta"));
+    assert!(page.text_of("language-to-confirm").is_none());
+    assert!(page.text_of("history").unwrap().contains("Sam Scheduler"));
+    app.outbox_counts_when_sent(5).await;
+    let told = mail_to(&app, "ana.souza@example.com");
+    let update = told
+        .iter()
+        .find(|(s, _)| s.contains("is now Greta"))
+        .unwrap_or_else(|| panic!("{told:?}"));
+    assert!(
+        update.1.contains("Support in German is confirmed."),
+        "{}",
+        update.1
+    );
+    assert!(mail_to(&app, "lea@producers.example").len() >= 2);
+
+    // Eight days from now is inside the lead time: refused with the way round it, then
+    // moved with the override.
+    let soon = (chrono::Utc::now() + chrono::Duration::days(8))
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let soon =
+        soon + chrono::Duration::days((7 - soon.weekday().num_days_from_monday() as i64) % 7);
+    let soon = soon.format("%Y-%m-%d").to_string();
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/move"),
+            &[("date", &soon), ("time", "11:00")],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    let fields: Vec<String> = page.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert!(
+        fields.contains(&"override_lead_time".to_string()),
+        "{:?}",
+        page.field_errors()
+    );
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/move"),
+            &[
+                ("date", &soon),
+                ("time", "11:00"),
+                ("override_lead_time", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(
+        page.text_of("b-when").unwrap().contains("11:00"),
+        "{}",
+        page.html
+    );
+
+    // Nobody works on Saturday: three other times, any of which moves it.
+    let saturday =
+        NaiveDate::parse_from_str(&soon, "%Y-%m-%d").unwrap() + chrono::Duration::days(5);
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/move"),
+            &[
+                ("date", &saturday.format("%Y-%m-%d").to_string()),
+                ("time", "11:00"),
+                ("override_lead_time", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 409, "{}", page.html);
+    assert_eq!(page.actions("pick:").len(), 3, "{}", page.html);
+
+    // Cancelling this soon costs a fee; waiving it needs a reason.
+    let page = v.get(&format!("/staff/bookings/{number}")).await;
+    assert!(page.text_of("fee-now").is_some());
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/cancel"),
+            &[("waive", "yes"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/cancel"),
+            &[("waive", "yes"), ("reason", "Our producer fell ill")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(
+        page.text_of("b-fee").unwrap().contains("(0%)"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Cancelled") || page.html.contains("cancelled"));
+    // A cancelled booking offers nothing more to do.
+    assert!(page.text_of("move-title").is_none());
+
+    // Producers read bookings but do not work the desk.
+    let greta_member = member(
+        &app,
+        "greta@producers.example",
+        "Greta",
+        "producer",
+        "a producer's password",
+    )
+    .await;
+    let page = greta_member.get(&format!("/staff/bookings/{number}")).await;
+    assert_eq!(page.status, 200);
+    assert_ne!(
+        greta_member.get("/staff/bookings?q=globex").await.status,
+        200
+    );
 }

@@ -877,6 +877,13 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
     ))
     .await;
     app.add_producer(crate::helpers::producer(
+        "Lina Ortiz",
+        "Europe/Madrid",
+        &["en", "es"],
+        crate::helpers::weekdays("08:00", "18:00"),
+    ))
+    .await;
+    app.add_producer(crate::helpers::producer(
         "Kenji Mori",
         "America/New_York",
         &["en"],
@@ -955,6 +962,22 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
     b.wait_text("#b-number", &numbers[0]).await;
     b.check("staff-booking").await;
 
+    // Reassign it to Lina, then move it an hour later.
+    b.script("document.querySelector('#producer').value = document.querySelector('#producer option:not([value=\"\"])').value; return 1").await;
+    b.click_to(
+        "#reassign-button",
+        &format!("/staff/bookings/{}", numbers[0]),
+    )
+    .await;
+    b.wait_text("#b-producer", "Lina Ortiz").await;
+    b.set("date", "2027-03-22").await;
+    b.set("time", "11:00").await;
+    b.click_to("#move-button", &format!("/staff/bookings/{}", numbers[0]))
+        .await;
+    b.wait_text("#b-when", "11:00").await;
+    b.wait_text("#history", "Sam Scheduler").await;
+    b.check("staff-booking-moved").await;
+
     // The booking's day, then the month.
     b.click_to("#schedule-link", "view=day").await;
     b.wait_text("#schedule-heading", "Monday 22 March").await;
@@ -963,4 +986,15 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
         .await;
     assert!(b.has("#month").await);
     b.check("staff-schedule-month").await;
+
+    // Find it at the desk, then sign out: the session is refused from then on.
+    b.click_to("nav.staff-nav a[href='/staff/bookings']", "/staff/bookings")
+        .await;
+    b.type_into("#q", "acme").await;
+    b.click_to("#search-button", "q=acme").await;
+    b.wait_text("#results", &numbers[0]).await;
+    b.check("staff-bookings").await;
+    b.click_to("#sign-out-button", "/staff").await;
+    b.goto(&format!("{}/staff/schedule", app.address)).await;
+    b.wait_text("h1", "Staff sign-in").await;
 }

@@ -402,7 +402,7 @@ async fn names_and_titles_cannot_inject_lines_into_the_invitation() {
 }
 
 /// Every `.eml` file written so far, as text.
-fn eml_files(app: &TestApp) -> Vec<String> {
+pub fn eml_files(app: &TestApp) -> Vec<String> {
     std::fs::read_dir(&app.outbox_dir)
         .map(|d| {
             d.flatten()

@@ -464,3 +464,58 @@ mod tests {
         );
     }
 }
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// What the booking desk looks for.
+pub enum Search<'a> {
+    Number(&'a ReservationNumber),
+    /// A contact e-mail, in any case.
+    Email(&'a str),
+    /// Part of a company's name, in any case.
+    Company(&'a str),
+    Any,
+}
+
+/// Bookings matching `what`, starting in `range` when given, by start (at most `limit`).
+pub fn search(
+    conn: &mut DbConnection,
+    what: Search<'_>,
+    range: Option<Interval>,
+    limit: i64,
+) -> anyhow::Result<Vec<Booking>> {
+    let mut query = bookings::table.into_boxed();
+    query = match what {
+        Search::Number(n) => query.filter(bookings::reservation_number.eq(n.as_key().to_string())),
+        Search::Email(e) => query.filter(bookings::contact_email_norm.eq(email_key(e))),
+        Search::Company(c) => {
+            let escaped: String = c
+                .trim()
+                .to_lowercase()
+                .chars()
+                .flat_map(|ch| match ch {
+                    '%' | '_' | '\\' => vec!['\\', ch],
+                    _ => vec![ch],
+                })
+                .collect();
+            query.filter(
+                lower(bookings::company)
+                    .like(format!("%{escaped}%"))
+                    .escape('\\'),
+            )
+        }
+        Search::Any => query,
+    };
+    if let Some(r) = range {
+        query = query
+            .filter(bookings::start_at.ge(to_db(r.start)))
+            .filter(bookings::start_at.lt(to_db(r.end)));
+    }
+    load(
+        query
+            .order((bookings::start_at, bookings::id))
+            .limit(limit)
+            .select(BookingRow::as_select())
+            .load(conn)?,
+    )
+}
