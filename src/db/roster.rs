@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::models::{bookings, producers, time_off};
+use super::models::{bookings, closures, producers, time_off};
 use super::DbConnection;
 use crate::domain::producer::Producer;
 use crate::scheduling::{self, Interval};
@@ -15,8 +15,9 @@ pub struct Roster {
     pub engine: Vec<scheduling::Producer>,
 }
 
-/// Everything the engine needs about the roster around `range`, in at most four
-/// queries whatever the roster's size: producers, their time off and their assignments
+/// Everything the engine needs about the roster around `range`, in at most five
+/// queries whatever the roster's size: producers, their time off and the closures
+/// (as time off of each producer they apply to), their assignments
 /// overlapping `range`, and, when `week` is given, each one's number of assignments in
 /// that week (counted by the database). `set_aside` leaves one booking out (a booking
 /// being moved).
@@ -30,6 +31,16 @@ pub fn load(
     let mut offs_by: HashMap<String, Vec<Interval>> = HashMap::new();
     for (producer, off) in time_off::overlapping(conn, range)? {
         offs_by.entry(producer).or_default().push(off);
+    }
+    // Closures are time off for every producer they apply to, in that producer's zone.
+    let closed = closures::overlapping(conn, range)?;
+    for p in &people {
+        for c in closed.iter().filter(|c| c.applies_to(p.time_zone)) {
+            offs_by
+                .entry(p.id.clone())
+                .or_default()
+                .push(c.interval_in(p.time_zone));
+        }
     }
     let mut busy_by: HashMap<String, Vec<Interval>> = HashMap::new();
     for (booking, producer, window) in bookings::busy_windows(conn, range)? {

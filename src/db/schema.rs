@@ -173,6 +173,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    closures (id) {
+        id -> Text,
+        name -> Text,
+        first_day -> Text,
+        last_day -> Text,
+        zones -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff_sessions -> staff_members (staff_id));
 diesel::joinable!(staff_tokens -> staff_members (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(staff_sessions, staff_members, staff_tokens);

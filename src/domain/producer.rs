@@ -254,6 +254,39 @@ pub struct TimeOff {
     pub reason: Option<String>,
 }
 
+/// Days nobody works (a company day off), or nobody in some zones (a region's public
+/// holiday): whole local days, read in each producer's own zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Closure {
+    pub id: String,
+    pub name: String,
+    pub first_day: chrono::NaiveDate,
+    /// Included.
+    pub last_day: chrono::NaiveDate,
+    /// The zones whose producers it closes; empty: everyone.
+    pub zones: Vec<Tz>,
+}
+
+/// A closure's days may not run backwards nor last more than a year.
+pub const MAX_CLOSURE_DAYS: i64 = 366;
+
+impl Closure {
+    pub fn applies_to(&self, zone: Tz) -> bool {
+        self.zones.is_empty() || self.zones.contains(&zone)
+    }
+
+    /// From local midnight of the first day to local midnight after the last, in `zone`.
+    pub fn interval_in(&self, zone: Tz) -> crate::scheduling::Interval {
+        let midnight = |d: chrono::NaiveDate| {
+            crate::scheduling::resolve_boundary(zone, d.and_hms_opt(0, 0, 0).expect("midnight"))
+        };
+        crate::scheduling::Interval::new(
+            midnight(self.first_day),
+            midnight(self.last_day + chrono::Duration::days(1)),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +316,32 @@ mod tests {
         assert_eq!(
             back,
             json!({"weekday": "tuesday", "start": "09:00", "end": "24:00"})
+        );
+    }
+
+    #[test]
+    fn a_closure_is_whole_local_days_in_each_producers_zone() {
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 5, 1).unwrap();
+        let c = Closure {
+            id: "c".into(),
+            name: "Fête du Travail".into(),
+            first_day: day,
+            last_day: day,
+            zones: vec![chrono_tz::Europe::Paris],
+        };
+        assert!(c.applies_to(chrono_tz::Europe::Paris));
+        assert!(!c.applies_to(chrono_tz::America::New_York));
+        let iv = c.interval_in(chrono_tz::Europe::Paris);
+        assert_eq!(iv.start.to_rfc3339(), "2027-04-30T22:00:00+00:00");
+        assert_eq!(iv.end.to_rfc3339(), "2027-05-01T22:00:00+00:00");
+        let everyone = Closure { zones: vec![], ..c };
+        assert!(everyone.applies_to(chrono_tz::Asia::Tokyo));
+        assert_eq!(
+            everyone
+                .interval_in(chrono_tz::Asia::Tokyo)
+                .start
+                .to_rfc3339(),
+            "2027-04-30T15:00:00+00:00"
         );
     }
 }

@@ -92,6 +92,15 @@ pub fn day(d: chrono::NaiveDate, locale: &str) -> String {
     }
 }
 
+/// The days of the week, from Monday, in full.
+pub fn weekdays_long(locale: &str) -> [&'static str; 7] {
+    if french(locale) {
+        WEEKDAYS_FR
+    } else {
+        WEEKDAYS_EN
+    }
+}
+
 /// The days of the week, from Monday, as each language abbreviates them.
 pub fn weekdays_short(locale: &str) -> [&'static str; 7] {
     if french(locale) {

@@ -4,6 +4,7 @@
 
 pub mod bookings;
 mod catalogue;
+pub mod closures;
 pub mod errors;
 mod extract;
 mod health;
@@ -12,7 +13,7 @@ pub mod middleware;
 pub mod openapi;
 mod privacy;
 pub mod problem;
-mod producers;
+pub mod producers;
 mod query;
 pub mod schema;
 pub mod server;
@@ -133,7 +134,10 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(producers::replace)
                 .service(producers::delete)
                 .service(producers::add_time_off)
-                .service(producers::delete_time_off),
+                .service(producers::delete_time_off)
+                .service(closures::list)
+                .service(closures::create)
+                .service(closures::remove),
         );
 }
 

@@ -25,6 +25,7 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "WorkingSpanRequest",
     "TimeOffRequest",
     "EraseRequest",
+    "ClosureRequest",
 ];
 
 /// The description, built from the routes once.

@@ -156,6 +156,7 @@ pub async fn schedule_page(
     zone.hint = Some(say(loc, "schedule_zone_hint", &[]));
     let data = json!({
         "is_admin": staff.role == Role::Admin,
+        "is_scheduler": staff.role.allows(Role::Scheduler),
         "errors": errors.summary(),
         "heading": heading,
         "view": view.as_str(),
@@ -323,6 +324,7 @@ async fn render_booking(
         "title_staff_booking",
         json!({
             "is_admin": staff.role == Role::Admin,
+            "is_scheduler": staff.role.allows(Role::Scheduler),
             "section": "bookings",
             "booking": views::booking(found, loc),
             "can_edit": can_edit,
@@ -625,6 +627,7 @@ pub async fn search_page(
         "title_staff_bookings",
         json!({
             "is_admin": staff.role == Role::Admin,
+            "is_scheduler": staff.role.allows(Role::Scheduler),
             "section": "bookings",
             "errors": errors.summary(),
             "q": FieldView::new(loc, "q", "text", &text, &errors).optional().max(254),

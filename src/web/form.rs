@@ -105,6 +105,12 @@ impl FieldView {
         }
     }
 
+    /// A label other than the one its name gives (rows of the hours editor).
+    pub fn label(mut self, label: &str) -> FieldView {
+        self.label = label.to_string();
+        self
+    }
+
     pub fn optional(mut self) -> FieldView {
         self.required = false;
         self

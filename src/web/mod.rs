@@ -20,6 +20,7 @@ mod form;
 mod i18n;
 mod manage;
 mod order;
+mod roster;
 mod schedule;
 mod session;
 pub mod staff;
@@ -114,6 +115,15 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "staff_bookings",
         include_str!("templates/staff_bookings.hbs"),
+    ),
+    ("staff_roster", include_str!("templates/staff_roster.hbs")),
+    (
+        "staff_producer",
+        include_str!("templates/staff_producer.hbs"),
+    ),
+    (
+        "staff_closures",
+        include_str!("templates/staff_closures.hbs"),
     ),
 ];
 
@@ -322,6 +332,7 @@ impl Visit {
             // Which part of the back office the staff menu marks as current.
             "section": "",
             "wide": false,
+            "is_scheduler": false,
         });
         if let (Value::Object(d), Value::Object(c)) = (&mut data, common) {
             for (k, v) in c {
@@ -414,6 +425,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/manage/cancelled", web::get().to(manage::cancelled_page))
         .configure(staff::routes)
         .configure(desk::routes)
+        .configure(roster::routes)
         .route("/assets/greenroom.css", web::get().to(style))
         .route("/assets/greenroom.js", web::get().to(script))
         // Last: whatever nothing above serves.

@@ -173,6 +173,7 @@ pub struct Lane {
     pub zone: String,
     pub work: Vec<Shade>,
     pub time_off: Vec<Shade>,
+    pub closures: Vec<Shade>,
     pub blocks: Vec<Block>,
 }
 
@@ -273,6 +274,7 @@ pub fn draw(
     let off_title = say(locale, "schedule_time_off", &[]);
     let work_title = say(locale, "schedule_working", &[]);
     let pending_text = say(locale, "schedule_pending", &[]);
+    let closed_title = say(locale, "schedule_closure", &[]);
     let at = |t: DateTime<Utc>| {
         format!(
             "{} {}",
@@ -307,6 +309,18 @@ pub fn draw(
                     x,
                     width,
                     title: off_title.clone(),
+                })
+                .collect();
+            let closures = board
+                .closures
+                .iter()
+                .filter(|(p, _, _)| *p == person.id)
+                .filter_map(|(_, iv, name)| {
+                    axis.span(iv).map(|(x, width)| Shade {
+                        x,
+                        width,
+                        title: format!("{closed_title}: {name}"),
+                    })
                 })
                 .collect();
             let blocks = board
@@ -368,6 +382,7 @@ pub fn draw(
                 zone: person.time_zone.name().to_string(),
                 work,
                 time_off,
+                closures,
                 blocks,
             }
         })

@@ -313,6 +313,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         json!({
             "me": {"name": member.name, "email": member.email, "role": say(loc, &format!("role_{}", member.role.as_str()), &[])},
             "is_admin": member.role == Role::Admin,
+            "is_scheduler": member.role.allows(Role::Scheduler),
             "can_use_api": member.role != Role::Producer,
             "tokens": token_rows(&tokens, loc),
             "label": FieldView::new(loc, "token.label", "text", "", &Errors::default()).optional().max(100),
@@ -404,6 +405,7 @@ async fn render_members(
         "title_staff_members",
         json!({
             "is_admin": true,
+            "is_scheduler": true,
             "errors": errors.summary(),
             "members": rows,
             "name": FieldView::new(loc, "member.name", "text", typed.0, errors).max(100),

@@ -2,10 +2,10 @@
 //! booking: time off over a booking, and removing a producer with bookings to run, are
 //! refused naming the bookings.
 
-use crate::db::models::{bookings, producers, time_off};
+use crate::db::models::{bookings, closures, producers, time_off};
 use crate::db::write_transaction;
 use crate::domain::error::{Error, ProblemCode};
-use crate::domain::producer::{Producer, ProducerInput, TimeOff, TimeOffInput};
+use crate::domain::producer::{Closure, Producer, ProducerInput, TimeOff, TimeOffInput};
 use crate::domain::reservation_number::ReservationNumber;
 use crate::scheduling::Interval;
 
@@ -125,6 +125,54 @@ pub fn remove_time_off(svc: &Services, producer_id: &str, id: &str) -> Result<()
         .write(|conn| Ok::<_, Error>(time_off::delete(conn, producer_id, id)?))?;
     if removed == 0 {
         return Err(Error::not_found("that time off"));
+    }
+    Ok(())
+}
+
+/// Every closure, earliest first.
+pub fn closures(svc: &Services) -> Result<Vec<Closure>, Error> {
+    let mut conn = svc.db.read()?;
+    Ok(closures::list(&mut conn)?)
+}
+
+/// Add a closure, unless it covers a booking one of the producers it closes is to run
+/// (those bookings are named, to move first).
+pub fn add_closure(svc: &Services, closure: Closure) -> Result<Closure, Error> {
+    let now = svc.now();
+    svc.db.write(|conn| {
+        write_transaction(conn, |conn| {
+            let mut clashes = Vec::new();
+            for p in producers::list(conn)?
+                .iter()
+                .filter(|p| closure.applies_to(p.time_zone))
+            {
+                clashes.extend(bookings::numbers_overlapping(
+                    conn,
+                    &p.id,
+                    closure.interval_in(p.time_zone),
+                )?);
+            }
+            if !clashes.is_empty() {
+                return Err(Error::refused(
+                    ProblemCode::TimeOffConflictsWithBookings,
+                    format!(
+                        "producers are booked during this closure ({}); move those bookings first",
+                        numbers(&clashes)
+                    ),
+                ));
+            }
+            closures::insert(conn, &closure, now)?;
+            Ok(closure.clone())
+        })
+    })
+}
+
+pub fn remove_closure(svc: &Services, id: &str) -> Result<(), Error> {
+    let removed = svc
+        .db
+        .write(|conn| Ok::<_, Error>(closures::delete(conn, id)?))?;
+    if removed == 0 {
+        return Err(Error::not_found("that closure"));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::db::models::outbox::OutboxRow;
-use crate::db::models::{bookings, outbox, producers, staff_tokens, time_off};
+use crate::db::models::{bookings, closures, outbox, producers, staff_tokens, time_off};
 use crate::db::roster::{self, Roster};
 use crate::domain::booking::{Booking, BookingDetails, BookingStatus};
 use crate::domain::error::Error;
@@ -22,6 +22,8 @@ use super::Services;
 pub struct Board {
     pub roster: Roster,
     pub time_off: Vec<(String, Interval)>,
+    /// (producer id, the closure's days in their zone, its name).
+    pub closures: Vec<(String, Interval, String)>,
     pub bookings: Vec<Booking>,
 }
 
@@ -40,9 +42,21 @@ pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Boar
         .filter(|(p, _)| only.is_none_or(|id| id == p))
         .collect();
     let bookings = bookings::in_windows(&mut conn, range, only, SCHEDULE_LIMIT)?;
+    let closed = closures::overlapping(&mut conn, range)?;
+    let closures = roster
+        .people
+        .iter()
+        .flat_map(|p| {
+            closed
+                .iter()
+                .filter(|c| c.applies_to(p.time_zone))
+                .map(|c| (p.id.clone(), c.interval_in(p.time_zone), c.name.clone()))
+        })
+        .collect();
     Ok(Board {
         roster,
         time_off,
+        closures,
         bookings,
     })
 }

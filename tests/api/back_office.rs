@@ -486,3 +486,271 @@ async fn the_desk_finds_moves_reassigns_confirms_a_language_and_cancels_with_a_w
         200
     );
 }
+
+async fn free(app: &TestApp, start: &str, zone: &str) -> bool {
+    let r = app
+        .post(
+            "/api/v1/availability",
+            &json!({"package": "meeting-premium", "start": start, "time_zone": zone, "duration_minutes": 60}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["available"].as_bool().unwrap()
+}
+
+#[actix_web::test]
+async fn the_roster_pages_keep_hours_across_midnight_time_off_and_closures_that_availability_respects(
+) {
+    let app = app_now().await;
+    let admin = member(
+        &app,
+        "ada@example.com",
+        "Ada Admin",
+        "admin",
+        "correct horse battery",
+    )
+    .await;
+    let page = admin.get("/staff/roster/new").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let rows = "6";
+    let form = [
+        ("rows", rows),
+        ("producer.name", "Kenji Mori"),
+        ("producer.email", "kenji@producers.example"),
+        ("time_zone", "Asia/Tokyo"),
+        ("languages", "en, ja"),
+        ("centre.meeting", "yes"),
+        ("centre.event", "yes"),
+        ("hours.0.weekday", "monday"),
+        ("hours.0.start", "22:00"),
+        ("hours.0.end", "06:00"),
+        ("hours.1.weekday", "tuesday"),
+        ("hours.1.start", "09:00"),
+        ("hours.1.end", "12:00"),
+        ("hours.2.weekday", "tuesday"),
+        ("hours.2.start", "13:00"),
+        ("hours.2.end", "17:00"),
+    ];
+    // A shift that is not a time is named, with the rest kept as typed.
+    let mut bad = form.to_vec();
+    bad[13] = ("hours.2.start", "25:00");
+    let page = admin.post("/staff/roster/new", &bad).await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    let errors = page.field_errors();
+    assert!(
+        errors.iter().any(|(f, _)| f == "hours-2-start"),
+        "{errors:?}"
+    );
+    assert!(page.html.contains("value=\"Kenji Mori\""));
+
+    let page = admin.post("/staff/roster/new", &form).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let id = page
+        .path
+        .strip_prefix("/staff/roster/")
+        .unwrap()
+        .to_string();
+    let stored = app
+        .get_as(&app.admin, &format!("/api/v1/producers/{id}"))
+        .await;
+    assert_eq!(
+        stored.body["working_hours"].as_array().unwrap().len(),
+        3,
+        "{}",
+        stored.body
+    );
+    assert_eq!(stored.body["centres"], json!(["meeting", "event"]));
+    assert_eq!(stored.body["languages"], json!(["en", "ja"]));
+
+    // Monday 23:00 in Tokyo is inside the night shift; Tuesday 12:30 is the lunch gap.
+    assert!(free(&app, "2027-03-01T23:00", "Asia/Tokyo").await);
+    assert!(free(&app, "2027-03-02T04:00", "Asia/Tokyo").await);
+    assert!(!free(&app, "2027-03-02T12:30", "Asia/Tokyo").await);
+
+    // Time off, by a scheduler, read in Kenji's zone: then not free; removed: free again.
+    let sam = member(
+        &app,
+        "sam@example.com",
+        "Sam Scheduler",
+        "scheduler",
+        "another good password",
+    )
+    .await;
+    let page = sam
+        .post(
+            &format!("/staff/roster/{id}/time-off"),
+            &[
+                ("off.start", "2027-03-01T20:00"),
+                ("off.end", "2027-03-02T08:00"),
+                ("off.reason", "Dentist"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.text_of("time-off-list").unwrap().contains("Dentist"));
+    assert!(!free(&app, "2027-03-01T23:00", "Asia/Tokyo").await);
+    let off_id = page
+        .html
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = sam
+        .post(
+            &format!("/staff/roster/{id}/time-off/remove"),
+            &[("id", &off_id)],
+        )
+        .await;
+    assert!(page.text_of("no-time-off").is_some());
+    assert!(free(&app, "2027-03-01T23:00", "Asia/Tokyo").await);
+    // A scheduler may not change the hours.
+    assert_eq!(
+        sam.post(&format!("/staff/roster/{id}"), &form).await.status,
+        403
+    );
+
+    // A closure for Tokyo closes Kenji's Monday 22 March (his local day); one for Paris
+    // does not.
+    let page = sam
+        .post(
+            "/staff/closures",
+            &[
+                ("closure.name", "Vernal Equinox Day"),
+                ("first_day", "2027-03-22"),
+                ("zones", "Asia/Tokyo"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page
+        .text_of("closures")
+        .unwrap()
+        .contains("Vernal Equinox Day"));
+    assert!(!free(&app, "2027-03-22T23:00", "Asia/Tokyo").await);
+    assert!(free(&app, "2027-03-29T23:00", "Asia/Tokyo").await);
+    sam.post(
+        "/staff/closures",
+        &[
+            ("closure.name", "Lundi de Pâques"),
+            ("first_day", "2027-03-29"),
+            ("zones", "Europe/Paris"),
+        ],
+    )
+    .await;
+    assert!(free(&app, "2027-03-29T23:00", "Asia/Tokyo").await);
+
+    // A closure over a booking is refused, naming it.
+    let r = app
+        .order(&{
+            let mut b = order_body("2027-03-08T23:00", "Asia/Tokyo", 60);
+            b["package"] = json!("meeting-premium");
+            b
+        })
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let number = r.body["reservation_number"].as_str().unwrap();
+    let page = sam
+        .post(
+            "/staff/closures",
+            &[("closure.name", "Company day"), ("first_day", "2027-03-08")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.field_errors()
+            .iter()
+            .any(|(f, m)| f == "first_day" && m.contains(number)),
+        "{:?}",
+        page.field_errors()
+    );
+    // Bad dates are named.
+    let page = sam
+        .post(
+            "/staff/closures",
+            &[
+                ("closure.name", ""),
+                ("first_day", "2027-02-30"),
+                ("last_day", "2026-01-01"),
+                ("zones", "Mars/Base"),
+            ],
+        )
+        .await;
+    let fields: Vec<String> = page.field_errors().into_iter().map(|(f, _)| f).collect();
+    for f in ["closure-name", "first_day", "zones"] {
+        assert!(fields.contains(&f.to_string()), "{f}: {fields:?}");
+    }
+}
+
+#[actix_web::test]
+async fn closures_through_the_api() {
+    let app = crate::helpers::spawn_with_two_producers(crate::helpers::Options::default()).await;
+    let r = app
+        .post_as(&app.scheduler, "/api/v1/closures", &json!({"name": "", "first_day": "2027-13-01", "zones": ["Nowhere/City"], "colour": "red"}))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["name", "first_day", "zones[0]", "colour"] {
+        assert!(fields.contains(&f), "{f}: {fields:?}");
+    }
+    // Monday 1 March 2027, 10:00 in Paris: free, then closed for everyone.
+    let asked = json!({"package": "event-standard", "start": "2027-03-01T10:00", "time_zone": "Europe/Paris", "duration_minutes": 60});
+    assert_eq!(
+        app.post("/api/v1/availability", &asked).await.body["available"],
+        json!(true)
+    );
+    let r = app
+        .post_as(
+            &app.scheduler,
+            "/api/v1/closures",
+            &json!({"name": "Inventory day", "first_day": "2027-03-01", "last_day": "2027-03-02"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["zones"], json!([]));
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let answer = app.post("/api/v1/availability", &asked).await.body;
+    assert_eq!(answer["available"], json!(false));
+    // The alternatives skip both closed days.
+    assert!(
+        answer["alternatives"][0]["start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-03-03"),
+        "{answer}"
+    );
+    let listed = app.get_as(&app.scheduler, "/api/v1/closures").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/v1/closures").await.status, 401);
+    let r = app
+        .request(
+            "DELETE",
+            &format!("/api/v1/closures/{id}"),
+            Some(&app.scheduler),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = app
+        .request(
+            "DELETE",
+            &format!("/api/v1/closures/{id}"),
+            Some(&app.scheduler),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        app.post("/api/v1/availability", &asked).await.body["available"],
+        json!(true)
+    );
+}

@@ -263,6 +263,25 @@ impl Driver {
         self.wait_for(path).await;
     }
 
+    /// Click something that loads a page at the same address (a form posting back):
+    /// wait until the page the click started from is gone and the next one is loaded.
+    async fn click_to_new_page(&self, css: &str) {
+        self.script("window.__greenroomOldPage = true; return 1")
+            .await;
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let fresh = self
+                .script("return window.__greenroomOldPage === undefined && document.readyState === 'complete'")
+                .await;
+            if fresh == json!(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css} never led to a new page");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn wait_for(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -962,18 +981,17 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
     b.wait_text("#b-number", &numbers[0]).await;
     b.check("staff-booking").await;
 
-    // Reassign it to Lina, then move it an hour later.
-    b.script("document.querySelector('#producer').value = document.querySelector('#producer option:not([value=\"\"])').value; return 1").await;
-    b.click_to(
-        "#reassign-button",
-        &format!("/staff/bookings/{}", numbers[0]),
-    )
-    .await;
-    b.wait_text("#b-producer", "Lina Ortiz").await;
+    // Give it to the other producer free then, then move it an hour later.
+    // (Ada and Lina both work then; the one not running it is offered.)
+    let other = b
+        .script("return document.querySelector('#producer option').textContent.split(' (')[0]")
+        .await;
+    let other = other.as_str().unwrap().to_string();
+    b.click_to_new_page("#reassign-button").await;
+    b.wait_text("#b-producer", &other).await;
     b.set("date", "2027-03-22").await;
     b.set("time", "11:00").await;
-    b.click_to("#move-button", &format!("/staff/bookings/{}", numbers[0]))
-        .await;
+    b.click_to_new_page("#move-button").await;
     b.wait_text("#b-when", "11:00").await;
     b.wait_text("#history", "Sam Scheduler").await;
     b.check("staff-booking-moved").await;
@@ -986,6 +1004,61 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
         .await;
     assert!(b.has("#month").await);
     b.check("staff-schedule-month").await;
+
+    // Time off for Lina and a closure for Paris, from the roster pages: the picture
+    // shows both, and availability leaves them out.
+    let asked = json!({"package": "event-standard", "start": "2027-03-26T10:00", "time_zone": "Europe/Madrid", "duration_minutes": 60});
+    assert_eq!(
+        app.post("/api/v1/availability", &asked).await.body["available"],
+        json!(true)
+    );
+    b.click_to("nav.staff-nav a[href='/staff/roster']", "/staff/roster")
+        .await;
+    b.check("staff-roster").await;
+    b.click_to("#roster a[href^='/staff/roster/']", "/staff/roster/")
+        .await;
+    b.wait_text("h1", "Ada Lovelace").await;
+    b.click_to("nav.staff-nav a[href='/staff/roster']", "/staff/roster")
+        .await;
+    let lina = b
+        .script("return [...document.querySelectorAll('#roster a')].find(a => a.textContent.includes('Lina')).getAttribute('href')")
+        .await;
+    let lina = lina.as_str().unwrap().to_string();
+    b.goto(&format!("{}{lina}", app.address)).await;
+    b.wait_text("h1", "Lina Ortiz").await;
+    b.set("off-start", "2027-03-26T08:00").await;
+    b.set("off-end", "2027-03-26T18:00").await;
+    b.type_into("#off-reason", "Training course").await;
+    b.click_to_new_page("#add-time-off").await;
+    b.wait_text("#time-off-list", "Training course").await;
+    b.check("staff-producer").await;
+    // Ada (Paris) is still free then.
+    assert_eq!(
+        app.post("/api/v1/availability", &asked).await.body["available"],
+        json!(true)
+    );
+    b.click_to("nav.staff-nav a[href='/staff/closures']", "/staff/closures")
+        .await;
+    b.type_into("#closure-name", "Vendredi saint (Alsace)")
+        .await;
+    b.set("first_day", "2027-03-26").await;
+    b.type_into("#zones", "Europe/Paris").await;
+    b.click_to_new_page("#add-closure").await;
+    b.wait_text("#closures", "Vendredi saint").await;
+    b.check("staff-closures").await;
+    // Lina is off and Paris closed: nobody is free then.
+    assert_eq!(
+        app.post("/api/v1/availability", &asked).await.body["available"],
+        json!(false)
+    );
+    b.goto(&format!(
+        "{}/staff/schedule?view=week&date=2027-03-26&time_zone=Europe/Paris",
+        app.address
+    ))
+    .await;
+    assert!(b.has("svg.board rect.closure").await);
+    assert!(b.has("svg.board rect.time-off").await);
+    b.check("staff-schedule-closure").await;
 
     // Find it at the desk, then sign out: the session is refused from then on.
     b.click_to("nav.staff-nav a[href='/staff/bookings']", "/staff/bookings")
