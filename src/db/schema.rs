@@ -184,6 +184,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_feeds (token_hash) {
+        token_hash -> Text,
+        staff_id -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(calendar_feeds -> staff_members (staff_id));
 diesel::joinable!(staff_sessions -> staff_members (staff_id));
 diesel::joinable!(staff_tokens -> staff_members (staff_id));
-diesel::allow_tables_to_appear_in_same_query!(staff_sessions, staff_members, staff_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    calendar_feeds,
+    staff_sessions,
+    staff_members,
+    staff_tokens
+);

@@ -88,6 +88,44 @@ pub fn calendar(kind: Kind, ics: &Value, stamp: DateTime<Utc>) -> Option<String>
     Some(cal.done().to_string())
 }
 
+/// One event of a calendar feed.
+pub struct FeedEvent {
+    pub uid: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub summary: String,
+    pub description: String,
+    pub location: String,
+    pub url: String,
+}
+
+/// A subscribed calendar (RFC 5545, no METHOD: a published feed, not an invitation),
+/// named `name`, its events refreshed every 15 minutes by programs that read
+/// `REFRESH-INTERVAL` (RFC 7986).
+pub fn feed(name: &str, events: &[FeedEvent], stamp: DateTime<Utc>) -> String {
+    let mut cal = Calendar::new();
+    cal.name(&text(name));
+    cal.append_property(Property::new("X-WR-CALNAME", text(name)));
+    let mut refresh = Property::new("REFRESH-INTERVAL", "PT15M");
+    refresh.add_parameter("VALUE", "DURATION");
+    cal.append_property(refresh);
+    for e in events {
+        let mut event = Event::new();
+        event
+            .uid(&e.uid)
+            .timestamp(stamp)
+            .starts(e.start)
+            .ends(e.end)
+            .summary(&text(&e.summary))
+            .description(&text(&e.description))
+            .location(&text(&e.location))
+            .url(&e.url)
+            .status(EventStatus::Confirmed);
+        cal.push(event.done());
+    }
+    cal.done().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

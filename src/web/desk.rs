@@ -639,8 +639,104 @@ pub async fn search_page(
     )
 }
 
+/// `GET /calendar/{secret}.ics`: a producer's own bookings as a calendar to subscribe
+/// to, from the private URL their home page makes (no sign-in: the secret is the key).
+/// Each event is the producer's window (from the preparation to the end) in UTC.
+pub async fn calendar_feed(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let gone = || {
+        HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("This calendar feed does not exist or was stopped. Make a new link from your Greenroom home page.\n")
+    };
+    let Some(token) = path
+        .strip_suffix(".ics")
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+    else {
+        return gone();
+    };
+    let found = match state.run(move |svc| work::feed(svc, &token)).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return gone(),
+        Err(e) => return crate::http::problem::Problem::of(&e).response(),
+    };
+    let (producer, bookings) = found;
+    let base = state
+        .services
+        .mail
+        .manage_url
+        .trim_end_matches("/manage")
+        .to_string();
+    let tz = producer.time_zone;
+    let events: Vec<crate::email::ics::FeedEvent> = bookings
+        .iter()
+        .map(|b| {
+            let package = b
+                .package()
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| b.package_id.clone());
+            let mut description = vec![
+                format!(
+                    "{} {} – {} ({}); you start at {}.",
+                    crate::email::format::date(b.start, tz, "en"),
+                    crate::email::format::time(b.start, tz),
+                    crate::email::format::time(b.end, tz),
+                    tz.name(),
+                    crate::email::format::time(b.window_start, tz)
+                ),
+                format!("Reservation {} · {package}", b.number),
+                format!("{} · site {}", b.company, b.site),
+                format!(
+                    "Contact: {} {} <{}> {}",
+                    b.contact.first_name, b.contact.last_name, b.contact.email, b.contact.phone
+                ),
+                format!(
+                    "Language: {}{}",
+                    crate::domain::locale::language_name(
+                        &b.language,
+                        crate::domain::locale::Locale::En
+                    ),
+                    if b.language_pending {
+                        " (to be confirmed)"
+                    } else {
+                        ""
+                    }
+                ),
+            ];
+            if let Some(d) = &b.event.details {
+                description.push(d.clone());
+            }
+            if let Some(c) = &b.event.comments {
+                description.push(c.clone());
+            }
+            crate::email::ics::FeedEvent {
+                uid: format!("{}@greenroom", b.id),
+                start: b.window_start,
+                end: b.window_end,
+                summary: format!("{package}: {} ({})", b.event.title, b.number),
+                description: description.join("\n"),
+                location: b.site.clone(),
+                url: format!("{base}/staff/bookings/{}", b.number),
+            }
+        })
+        .collect();
+    let body = crate::email::ics::feed(
+        &format!("Greenroom: {}", producer.name),
+        &events,
+        state.services.now(),
+    );
+    HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "private, max-age=300",
+        ))
+        .body(body)
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/staff/schedule", web::get().to(schedule_page))
+    cfg.route("/calendar/{file}", web::get().to(calendar_feed))
+        .route("/staff/schedule", web::get().to(schedule_page))
         .route("/staff/bookings", web::get().to(search_page))
         .route("/staff/bookings/{number}", web::get().to(booking_page))
         .route("/staff/bookings/{number}/move", web::post().to(move_form))

@@ -117,6 +117,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/staff_bookings.hbs"),
     ),
     ("staff_roster", include_str!("templates/staff_roster.hbs")),
+    ("staff_feed", include_str!("templates/staff_feed.hbs")),
     (
         "staff_producer",
         include_str!("templates/staff_producer.hbs"),

@@ -306,6 +306,16 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .await
         .map_err(visit.fail(&state))?;
     let loc = visit.locale;
+    let (m, e) = (member.clone(), member.email.clone());
+    let (has_feed, on_roster) = state
+        .run(move |svc| {
+            Ok((
+                accounts::has_feed(svc, &m)?,
+                crate::workflow::staff::producer_with_email(svc, &e)?.is_some(),
+            ))
+        })
+        .await
+        .map_err(visit.fail(&state))?;
     visit.page(
         &state,
         "staff_home",
@@ -318,6 +328,8 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             "tokens": token_rows(&tokens, loc),
             "label": FieldView::new(loc, "token.label", "text", "", &Errors::default()).optional().max(100),
             "new_token": serde_json::Value::Null,
+            "has_feed": has_feed,
+            "on_roster": on_roster,
         }),
     )
 }
@@ -439,21 +451,7 @@ fn link_page(
     name: &str,
     token: &str,
 ) -> Result<HttpResponse, PageError> {
-    let base = state
-        .services
-        .mail
-        .manage_url
-        .trim_end_matches("/manage")
-        .to_string();
-    let base = if base.is_empty() {
-        format!(
-            "{}://{}",
-            req.connection_info().scheme(),
-            req.connection_info().host()
-        )
-    } else {
-        base
-    };
+    let base = base_url(state, req);
     visit.page(
         state,
         "staff_secret",
@@ -580,6 +578,64 @@ pub async fn disable(
     Ok(visit.redirect("/staff/members"))
 }
 
+/// The address links to this service start with (the public URL, else this request's).
+fn base_url(state: &AppState, req: &HttpRequest) -> String {
+    let base = state
+        .services
+        .mail
+        .manage_url
+        .trim_end_matches("/manage")
+        .to_string();
+    if base.is_empty() {
+        format!(
+            "{}://{}",
+            req.connection_info().scheme(),
+            req.connection_info().host()
+        )
+    } else {
+        base
+    }
+}
+
+/// `POST /staff/feed`: a new private calendar URL (the earlier one stops), shown once.
+pub async fn create_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Producer);
+    let member = staff.member.clone().expect("a session is a member's");
+    let token = state
+        .run(move |svc| accounts::create_feed(svc, &member))
+        .await
+        .map_err(visit.fail(&state))?;
+    visit.page(
+        &state,
+        "staff_feed",
+        "title_staff_feed",
+        json!({ "secret": format!("{}/calendar/{token}.ics", base_url(&state, &req)) }),
+    )
+}
+
+/// `POST /staff/feed/stop`: the calendar URL answers 404 from now on.
+pub async fn stop_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Producer);
+    let member = staff.member.clone().expect("a session is a member's");
+    state
+        .run(move |svc| accounts::revoke_feed(svc, &member))
+        .await
+        .map_err(visit.fail(&state))?;
+    Ok(visit.redirect("/staff/home"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(sign_in_page))
         .route("/staff", web::post().to(sign_in_form))
@@ -592,5 +648,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/members", web::get().to(members))
         .route("/staff/members", web::post().to(invite))
         .route("/staff/members/link", web::post().to(new_link))
-        .route("/staff/members/disable", web::post().to(disable));
+        .route("/staff/members/disable", web::post().to(disable))
+        .route("/staff/feed", web::post().to(create_feed))
+        .route("/staff/feed/stop", web::post().to(stop_feed));
 }

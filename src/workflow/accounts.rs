@@ -9,7 +9,9 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::db::models::staff_tokens::TokenInfo;
-use crate::db::models::{staff_invitations, staff_members, staff_sessions, staff_tokens};
+use crate::db::models::{
+    calendar_feeds, staff_invitations, staff_members, staff_sessions, staff_tokens,
+};
 use crate::db::{self, write_transaction};
 use crate::domain::error::{Error, ProblemCode};
 use crate::domain::staff::{Member, Role, Staff};
@@ -333,6 +335,34 @@ pub fn revoke_token(svc: &Services, id: &str, by: &Staff) -> Result<(), Error> {
         return Err(Error::not_found("this token (or it is revoked)"));
     }
     Ok(())
+}
+
+/// A new private calendar feed for the member (their earlier one stops): its secret,
+/// shown once in the URL.
+pub fn create_feed(svc: &Services, member: &Member) -> Result<String, Error> {
+    let now = svc.now();
+    let token = secret();
+    svc.db.write(|conn| {
+        write_transaction(conn, |conn| {
+            calendar_feeds::revoke_all(conn, &member.id, now)?;
+            calendar_feeds::insert(conn, &digest(&token), &member.id, now)?;
+            Ok::<_, Error>(())
+        })
+    })?;
+    Ok(token)
+}
+
+/// Stop the member's feed: its URL answers 404 from now on.
+pub fn revoke_feed(svc: &Services, member: &Member) -> Result<(), Error> {
+    let now = svc.now();
+    svc.db
+        .write(|conn| Ok::<_, Error>(calendar_feeds::revoke_all(conn, &member.id, now)?))?;
+    Ok(())
+}
+
+pub fn has_feed(svc: &Services, member: &Member) -> Result<bool, Error> {
+    let mut conn = svc.db.read()?;
+    Ok(calendar_feeds::has_live(&mut conn, &member.id)?)
 }
 
 #[cfg(test)]

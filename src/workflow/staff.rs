@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::db::models::outbox::OutboxRow;
-use crate::db::models::{bookings, closures, outbox, producers, staff_tokens, time_off};
+use crate::db::models::{
+    bookings, calendar_feeds, closures, outbox, producers, staff_tokens, time_off,
+};
 use crate::db::roster::{self, Roster};
 use crate::domain::booking::{Booking, BookingDetails, BookingStatus};
 use crate::domain::error::Error;
@@ -68,6 +70,30 @@ pub fn producer_with_email(svc: &Services, email: &str) -> Result<Option<String>
         .into_iter()
         .find(|p| p.email.eq_ignore_ascii_case(email))
         .map(|p| p.id))
+}
+
+/// What a private calendar feed holds: its owner as a producer, and their confirmed
+/// bookings from a month ago to a year and a month ahead; none for an unknown or
+/// stopped feed, or one whose member is not on the roster.
+pub fn feed(svc: &Services, token: &str) -> Result<Option<(ProducerContact, Vec<Booking>)>, Error> {
+    let now = svc.now();
+    let mut conn = svc.db.read()?;
+    let Some(email) = calendar_feeds::owner_email(&mut conn, &super::accounts::digest(token))?
+    else {
+        return Ok(None);
+    };
+    let Some(producer) = producers::list(&mut conn)?
+        .into_iter()
+        .find(|p| p.email.eq_ignore_ascii_case(&email))
+    else {
+        return Ok(None);
+    };
+    let range = Interval::new(
+        now - chrono::Duration::days(31),
+        now + chrono::Duration::days(400),
+    );
+    let found = bookings::in_windows(&mut conn, range, Some(&producer.id), SCHEDULE_LIMIT)?;
+    Ok(Some((producer.contact(), found)))
 }
 
 /// The most bookings one search lists.

@@ -754,3 +754,70 @@ async fn closures_through_the_api() {
         json!(true)
     );
 }
+
+#[actix_web::test]
+async fn a_producer_subscribes_to_a_private_calendar_feed_that_can_be_replaced_and_stopped() {
+    let app = app_now().await;
+    app.add_producer(producer(
+        "Kenji",
+        "Europe/Paris",
+        &["en"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    let first = order(&app, "2027-03-01T10:00:00+01:00", "Europe/Paris", 60).await;
+    let second = order(&app, "2027-03-02T14:00:00+01:00", "Europe/Paris", 90).await;
+    let kenji = member(
+        &app,
+        "kenji@producers.example",
+        "Kenji",
+        "producer",
+        "correct horse battery",
+    )
+    .await;
+    let home = kenji.get("/staff/home").await;
+    assert!(home.text_of("feed-state").unwrap().contains("no feed"));
+    let page = kenji.post("/staff/feed", &[]).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    let url = page.text_of("secret").unwrap();
+    assert!(
+        url.starts_with("https://greenroom.example/calendar/") && url.ends_with(".ics"),
+        "{url}"
+    );
+    let path = url
+        .strip_prefix("https://greenroom.example")
+        .unwrap()
+        .to_string();
+
+    // Anyone with the address reads it: no cookie needed.
+    let r = app.get(&path).await;
+    assert_eq!(r.status, 200);
+    assert!(r
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
+    let ics = r.body.as_str().unwrap().to_string();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
+    assert!(ics.contains(&first) && ics.contains(&second));
+    // The producer's window: from 09:30 Paris (08:30 UTC), preparation included.
+    assert!(ics.contains("DTSTART:20270301T083000Z"), "{ics}");
+    assert!(ics.contains("DTEND:20270301T100000Z"), "{ics}");
+    assert!(!ics.contains("METHOD:"), "a feed, not an invitation");
+    let home = kenji.get("/staff/home").await;
+    assert!(home.text_of("feed-state").unwrap().contains("on"));
+
+    // A new address stops the old one; stopping ends the new one too.
+    let page = kenji.post("/staff/feed", &[]).await;
+    let second_path = page
+        .text_of("secret")
+        .unwrap()
+        .strip_prefix("https://greenroom.example")
+        .unwrap()
+        .to_string();
+    assert_ne!(second_path, path);
+    assert_eq!(app.get(&path).await.status, 404);
+    assert_eq!(app.get(&second_path).await.status, 200);
+    kenji.post("/staff/feed/stop", &[]).await;
+    assert_eq!(app.get(&second_path).await.status, 404);
+    assert_eq!(app.get("/calendar/not-a-token.ics").await.status, 404);
+}

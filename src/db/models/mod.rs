@@ -2,6 +2,7 @@
 
 pub mod booking_events;
 pub mod bookings;
+pub mod calendar_feeds;
 pub mod closures;
 pub mod idempotency_keys;
 pub mod outbox;
