@@ -54,6 +54,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         erased_at -> Nullable<Timestamp>,
+        coordinator_id -> Nullable<Text>,
+        coordinator -> Nullable<Text>,
     }
 }
 
@@ -151,6 +153,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
+        coordinator_zones -> Nullable<Text>,
     }
 }
 

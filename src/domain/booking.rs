@@ -70,6 +70,9 @@ pub struct Booking {
     pub updated_at: DateTime<Utc>,
     /// When the contact's personal data was erased.
     pub erased_at: Option<DateTime<Utc>>,
+    /// The staff member looking after it, as the customer was told (none when no one
+    /// coordinates).
+    pub coordinator: Option<crate::domain::staff::Coordinator>,
 }
 
 impl Booking {

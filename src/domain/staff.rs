@@ -90,6 +90,45 @@ impl Actor {
     }
 }
 
+/// A staff member who looks after bookings: the customer's contact for anything but the
+/// date and time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Coordinator {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// The coordinator for a booking whose producer works in `zone`: those who cover that
+/// zone, else those who cover any region; among them, whoever was given the fewest
+/// bookings lately (`loads`), then by name, so bookings go round in turn.
+pub fn choose_coordinator(
+    candidates: &[(Coordinator, Vec<chrono_tz::Tz>)],
+    zone: chrono_tz::Tz,
+    loads: &std::collections::HashMap<String, i64>,
+) -> Option<Coordinator> {
+    let regional: Vec<&Coordinator> = candidates
+        .iter()
+        .filter(|(_, zones)| zones.contains(&zone))
+        .map(|(c, _)| c)
+        .collect();
+    let pool = if regional.is_empty() {
+        candidates
+            .iter()
+            .filter(|(_, zones)| zones.is_empty())
+            .map(|(c, _)| c)
+            .collect()
+    } else {
+        regional
+    };
+    pool.into_iter()
+        .min_by(|a, b| {
+            let load = |c: &Coordinator| loads.get(&c.id).copied().unwrap_or(0);
+            load(a).cmp(&load(b)).then_with(|| a.name.cmp(&b.name))
+        })
+        .cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +141,30 @@ mod tests {
         assert!(!Role::Scheduler.allows(Role::Admin));
         assert_eq!(Role::parse("producer"), Some(Role::Producer));
         assert_eq!(Role::parse("boss"), None);
+    }
+
+    #[test]
+    fn coordinators_by_region_then_in_turn() {
+        let c = |id: &str, name: &str| Coordinator {
+            id: id.into(),
+            name: name.into(),
+            email: format!("{id}@example.com"),
+        };
+        let paris = chrono_tz::Europe::Paris;
+        let tokyo = chrono_tz::Asia::Tokyo;
+        let all = vec![
+            (c("a", "Ana"), vec![]),
+            (c("b", "Bea"), vec![]),
+            (c("f", "Flo"), vec![paris]),
+        ];
+        let mut loads = std::collections::HashMap::new();
+        assert_eq!(choose_coordinator(&all, paris, &loads).unwrap().id, "f");
+        assert_eq!(choose_coordinator(&all, tokyo, &loads).unwrap().id, "a");
+        loads.insert("a".to_string(), 3);
+        loads.insert("b".to_string(), 1);
+        assert_eq!(choose_coordinator(&all, tokyo, &loads).unwrap().id, "b");
+        assert_eq!(choose_coordinator(&[], tokyo, &loads), None);
+        // Only regional coordinators, none for this zone: nobody.
+        assert_eq!(choose_coordinator(&all[2..], tokyo, &loads), None);
     }
 }

@@ -158,6 +158,8 @@ pub struct ContactView {
     pub duration: String,
     pub producer_starts: String,
     pub producer: Named,
+    /// Who looks after the booking, when someone coordinates.
+    pub coordinator: Option<Named>,
     pub contact: Contact,
     pub company: String,
     pub site: String,
@@ -265,6 +267,10 @@ pub fn contact_message(
             name: producer.name.clone(),
             email: producer.email.clone(),
         },
+        coordinator: booking.coordinator.as_ref().map(|c| Named {
+            name: c.name.clone(),
+            email: c.email.clone(),
+        }),
         contact: booking.contact.clone(),
         company: booking.company.clone(),
         site: booking.site.clone(),

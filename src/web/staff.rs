@@ -393,12 +393,19 @@ async fn render_members(
         .run(accounts::members)
         .await
         .map_err(visit.fail(state))?;
+    let coordinating = state
+        .run(accounts::coordinators)
+        .await
+        .map_err(visit.fail(state))?;
     let rows: Vec<serde_json::Value> = members
         .iter()
         .map(|(m, disabled, has_password)| {
+            let zones = coordinating.get(&m.id);
             json!({"id": m.id, "name": m.name, "email": m.email,
                    "role": say(loc, &format!("role_{}", m.role.as_str()), &[]),
-                   "disabled": disabled, "has_password": has_password})
+                   "disabled": disabled, "has_password": has_password,
+                   "coordinator": zones.is_some(),
+                   "zones": zones.map(|z| z.join(", ")).unwrap_or_default()})
         })
         .collect();
     let roles = crate::domain::staff::Role::ALL
@@ -420,6 +427,7 @@ async fn render_members(
             "is_scheduler": true,
             "errors": errors.summary(),
             "members": rows,
+            "zones": chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>(),
             "name": FieldView::new(loc, "member.name", "text", typed.0, errors).max(100),
             "email": FieldView::new(loc, "member.email", "email", typed.1, errors).max(254),
             "role": FieldView::new(loc, "member.role", "select", typed.2, errors).choices(roles),
@@ -636,6 +644,54 @@ pub async fn stop_feed(
     Ok(visit.redirect("/staff/home"))
 }
 
+/// `POST /staff/members/coordinator` (admins): whether a member coordinates bookings,
+/// and for which zones' producers (none listed: any region, in turn).
+pub async fn set_coordinator(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let form = visit.form(&state, &body)?;
+    staff_or_sign_in!(req, state, visit, Role::Admin);
+    let loc = visit.locale;
+    let id = form.get("id").to_string();
+    let names: Vec<String> = form
+        .get("zones")
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+        .map(String::from)
+        .collect();
+    let mut zones = Vec::new();
+    for n in &names {
+        match n.parse::<chrono_tz::Tz>() {
+            Ok(z) => zones.push(z),
+            Err(_) => {
+                let mut errors = Errors::default();
+                errors.add(
+                    "member.email",
+                    say(loc, "err_coordinator_zone", &[("zone", n)]),
+                );
+                return render_members(
+                    &visit,
+                    &state,
+                    &errors,
+                    ("", "", "scheduler"),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        }
+    }
+    let choice = (form.get("coordinator") == "yes").then_some(zones);
+    state
+        .run(move |svc| accounts::set_coordinator(svc, &id, choice))
+        .await
+        .map_err(visit.fail(&state))?;
+    Ok(visit.redirect("/staff/members"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(sign_in_page))
         .route("/staff", web::post().to(sign_in_form))
@@ -649,6 +705,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/members", web::post().to(invite))
         .route("/staff/members/link", web::post().to(new_link))
         .route("/staff/members/disable", web::post().to(disable))
+        .route(
+            "/staff/members/coordinator",
+            web::post().to(set_coordinator),
+        )
         .route("/staff/feed", web::post().to(create_feed))
         .route("/staff/feed/stop", web::post().to(stop_feed));
 }

@@ -250,6 +250,8 @@ pub struct BookingView {
     pub duration: String,
     pub producer_starts: String,
     pub producer: Option<String>,
+    /// "Name <e-mail>" of the coordinator, when someone coordinates.
+    pub coordinator: Option<String>,
     pub title: String,
     pub details: Option<String>,
     pub comments: Option<String>,
@@ -340,6 +342,10 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
             .producer
             .as_ref()
             .map(|p| format!("{} <{}>", p.name, p.email)),
+        coordinator: b
+            .coordinator
+            .as_ref()
+            .map(|c| format!("{} <{}>", c.name, c.email)),
         title: b.event.title.clone(),
         details: b.event.details.clone(),
         comments: b.event.comments.clone(),

@@ -365,6 +365,40 @@ pub fn has_feed(svc: &Services, member: &Member) -> Result<bool, Error> {
     Ok(calendar_feeds::has_live(&mut conn, &member.id)?)
 }
 
+/// Who coordinates, and which zones: member id → the zones' names (empty: any region),
+/// for those who coordinate.
+pub fn coordinators(
+    svc: &Services,
+) -> Result<std::collections::HashMap<String, Vec<String>>, Error> {
+    let mut conn = svc.db.read()?;
+    Ok(staff_members::coordinator_zones(&mut conn)?
+        .into_iter()
+        .filter_map(|(id, zones)| {
+            let names: Vec<String> = serde_json::from_str(zones.as_deref()?).ok()?;
+            Some((id, names))
+        })
+        .collect())
+}
+
+/// Make a member a coordinator of `zones` (empty: any region), or not (`None`).
+pub fn set_coordinator(
+    svc: &Services,
+    id: &str,
+    zones: Option<Vec<chrono_tz::Tz>>,
+) -> Result<(), Error> {
+    let changed = svc.db.write(|conn| {
+        Ok::<_, Error>(staff_members::set_coordinator_zones(
+            conn,
+            id,
+            zones.as_deref(),
+        )?)
+    })?;
+    if changed == 0 {
+        return Err(Error::not_found("that member"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

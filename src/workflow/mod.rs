@@ -96,6 +96,29 @@ fn roster_for(
     Ok(roster_db::load(conn, window, Some(week), set_aside)?)
 }
 
+/// The coordinator for a new booking whose producer works in `zone` (see
+/// `choose_coordinator`): turns are counted over the last 30 days.
+fn coordinator_for(
+    conn: &mut DbConnection,
+    zone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::domain::staff::Coordinator>, Error> {
+    let candidates = crate::db::models::staff_members::coordinators(conn)?;
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let loads =
+        crate::db::models::bookings::coordinator_loads(conn, now - chrono::Duration::days(30))?
+            .into_iter()
+            .filter_map(|(id, n)| Some((id?, n)))
+            .collect();
+    Ok(crate::domain::staff::choose_coordinator(
+        &candidates,
+        zone,
+        &loads,
+    ))
+}
+
 /// The earliest start that may be offered now.
 pub fn earliest_bookable(
     slot: &SlotRequest,

@@ -101,6 +101,7 @@ pub fn place(
                 return Ok(Attempt::NoProducer);
             };
             let producer = &roster.people[choice.index];
+            let coordinator = super::coordinator_for(conn, producer.time_zone, now)?;
             let booking = Booking {
                 id: uuid::Uuid::new_v4().to_string(),
                 number: ReservationNumber::generate(),
@@ -127,6 +128,7 @@ pub fn place(
                 created_at: now,
                 updated_at: now,
                 erased_at: None,
+                coordinator,
             };
             bookings::insert(conn, &booking)?;
             let event = HistoryEvent {

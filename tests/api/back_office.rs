@@ -821,3 +821,146 @@ async fn a_producer_subscribes_to_a_private_calendar_feed_that_can_be_replaced_a
     assert_eq!(app.get(&second_path).await.status, 404);
     assert_eq!(app.get("/calendar/not-a-token.ics").await.status, 404);
 }
+
+#[actix_web::test]
+async fn each_booking_gets_a_coordinator_by_region_or_in_turn_named_in_the_confirmation() {
+    let app = app_now().await;
+    app.add_producer(producer(
+        "Lea",
+        "Europe/Paris",
+        &["en"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    app.add_producer(producer(
+        "Kenji",
+        "Asia/Tokyo",
+        &["en"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    // Before anyone coordinates, bookings have none (and say nothing of one).
+    let none = order(&app, "2027-03-01T10:00:00+01:00", "Europe/Paris", 60).await;
+    let ada = member(
+        &app,
+        "ada@example.com",
+        "Ada Admin",
+        "admin",
+        "correct horse battery",
+    )
+    .await;
+    let flo = member(
+        &app,
+        "flo@example.com",
+        "Flo Coordinatrice",
+        "scheduler",
+        "another good password",
+    )
+    .await;
+    let bea = member(
+        &app,
+        "bea@example.com",
+        "Bea Planner",
+        "scheduler",
+        "yet another password",
+    )
+    .await;
+    drop((flo, bea));
+    let page = ada.get("/staff/members").await;
+    let id_of = |name: &str| {
+        let at = page.html.find(&format!("<td>{name}</td>")).unwrap();
+        page.html[at..]
+            .split("name=\"id\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (flo_id, bea_id) = (id_of("Flo Coordinatrice"), id_of("Bea Planner"));
+    let page = ada
+        .post(
+            "/staff/members/coordinator",
+            &[
+                ("id", &flo_id),
+                ("coordinator", "yes"),
+                ("zones", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    ada.post(
+        "/staff/members/coordinator",
+        &[("id", &bea_id), ("coordinator", "yes"), ("zones", "")],
+    )
+    .await;
+    let page = ada
+        .post(
+            "/staff/members/coordinator",
+            &[
+                ("id", &bea_id),
+                ("coordinator", "yes"),
+                ("zones", "Atlantis/Capital"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+
+    // Lea works in Paris: Flo. Kenji in Tokyo: nobody covers Tokyo, so Bea (any region).
+    let mut body = order_body("2027-03-02T10:00:00+01:00", "Europe/Paris", 60);
+    body["contact"]["email"] = json!("paris@example.com");
+    let r = app.order(&body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["coordinator"],
+        json!({"name": "Flo Coordinatrice", "email": "flo@example.com"})
+    );
+    let mut body = order_body("2027-03-02T10:00:00+09:00", "Asia/Tokyo", 60);
+    body["contact"]["email"] = json!("tokyo@example.com");
+    let r = app.order(&body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["coordinator"]["name"], json!("Bea Planner"));
+    let tokyo_number = r.body["reservation_number"].as_str().unwrap().to_string();
+
+    // The confirmation names the coordinator and the producer with their addresses.
+    app.outbox_counts_when_sent(6).await;
+    let mail = mail_to(&app, "tokyo@example.com");
+    let (_, text) = mail
+        .iter()
+        .find(|(s, _)| s.contains(&tokyo_number))
+        .unwrap();
+    assert!(
+        text.contains("Your coordinator:   Bea Planner <bea@example.com>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Your producer:      Kenji <kenji@producers.example>"),
+        "{text}"
+    );
+    let first = mail_to(&app, "ana.souza@example.com");
+    assert!(
+        !first.iter().any(|(_, t)| t.contains("coordinator")),
+        "{first:?}"
+    );
+    let _ = none;
+
+    // The customer's manage page names the coordinator too.
+    let v = crate::helpers::Visitor::new(&app);
+    let page = v
+        .post(
+            "/manage",
+            &[
+                ("reservation_number", &tokyo_number),
+                ("email", "tokyo@example.com"),
+            ],
+        )
+        .await;
+    assert!(
+        page.text_of("b-coordinator")
+            .unwrap()
+            .contains("Bea Planner"),
+        "{}",
+        page.html
+    );
+}

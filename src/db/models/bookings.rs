@@ -9,6 +9,7 @@ use crate::db::{from_db, to_db, DbConnection};
 use crate::domain::booking::{Booking, BookingStatus, Cancellation};
 use crate::domain::order::{Contact, EventInfo, Meeting, MAX_DURATION, PREPARATION_MINUTES};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::staff::Coordinator;
 use crate::scheduling::Interval;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -40,6 +41,8 @@ pub struct BookingRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub erased_at: Option<NaiveDateTime>,
+    pub coordinator_id: Option<String>,
+    pub coordinator: Option<String>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -85,6 +88,8 @@ impl BookingRow {
             created_at: to_db(b.created_at),
             updated_at: to_db(b.updated_at),
             erased_at: b.erased_at.map(to_db),
+            coordinator_id: b.coordinator.as_ref().map(|c| c.id.clone()),
+            coordinator: b.coordinator.as_ref().map(json),
         }
     }
 }
@@ -136,6 +141,11 @@ impl TryFrom<BookingRow> for Booking {
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
             erased_at: r.erased_at.map(from_db),
+            coordinator: r
+                .coordinator
+                .as_deref()
+                .map(|c| part::<Coordinator>(id, "coordinator", c))
+                .transpose()?,
             id: r.id,
         })
     }
@@ -434,6 +444,8 @@ mod tests {
             created_at: t,
             updated_at: t,
             erased_at: None,
+            coordinator_id: None,
+            coordinator: None,
         }
     }
 
@@ -518,4 +530,17 @@ pub fn search(
             .select(BookingRow::as_select())
             .load(conn)?,
     )
+}
+
+/// How many bookings each coordinator was given since `since` (who is next in turn).
+pub fn coordinator_loads(
+    conn: &mut DbConnection,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<(Option<String>, i64)>> {
+    bookings::table
+        .filter(bookings::coordinator_id.is_not_null())
+        .filter(bookings::created_at.ge(to_db(since)))
+        .group_by(bookings::coordinator_id)
+        .select((bookings::coordinator_id, diesel::dsl::count_star()))
+        .load(conn)
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::staff_members;
 use crate::db::{to_db, DbConnection};
-use crate::domain::staff::{Member, Role};
+use crate::domain::staff::{Coordinator, Member, Role};
 
 type Row = (String, String, String, String);
 
@@ -123,4 +123,57 @@ pub fn disable(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> QueryRe
     )
     .set(staff_members::disabled_at.eq(to_db(now)))
     .execute(conn)
+}
+
+/// Active coordinators with the zones they cover (empty: any region).
+pub fn coordinators(
+    conn: &mut DbConnection,
+) -> anyhow::Result<Vec<(Coordinator, Vec<chrono_tz::Tz>)>> {
+    let rows: Vec<(String, String, String, Option<String>)> = staff_members::table
+        .filter(staff_members::disabled_at.is_null())
+        .filter(staff_members::coordinator_zones.is_not_null())
+        .order(staff_members::name)
+        .select((
+            staff_members::id,
+            staff_members::name,
+            staff_members::email,
+            staff_members::coordinator_zones,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name, email, zones)| {
+            let names: Vec<String> = serde_json::from_str(zones.as_deref().unwrap_or("[]"))?;
+            let zones = names
+                .iter()
+                .map(|z| z.parse().map_err(|e| anyhow::anyhow!("member {id}: {e}")))
+                .collect::<anyhow::Result<_>>()?;
+            Ok((Coordinator { id, name, email }, zones))
+        })
+        .collect()
+}
+
+/// The zones each member coordinates: none when they do not coordinate.
+pub fn coordinator_zones(
+    conn: &mut DbConnection,
+) -> QueryResult<std::collections::HashMap<String, Option<String>>> {
+    Ok(staff_members::table
+        .select((staff_members::id, staff_members::coordinator_zones))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Make a member a coordinator of these zones (empty: any region), or none.
+pub fn set_coordinator_zones(
+    conn: &mut DbConnection,
+    id: &str,
+    zones: Option<&[chrono_tz::Tz]>,
+) -> QueryResult<usize> {
+    let value = zones.map(|z| {
+        serde_json::to_string(&z.iter().map(|z| z.name()).collect::<Vec<_>>())
+            .expect("names serialise")
+    });
+    diesel::update(staff_members::table.find(id))
+        .set(staff_members::coordinator_zones.eq(value))
+        .execute(conn)
 }

@@ -695,6 +695,10 @@ pub struct BookingJson {
     #[schema(format = DateTime)]
     pub producer_starts_at: String,
     pub producer: Option<ProducerRef>,
+    /// The staff member to contact for anything but the date and time (absent when
+    /// nobody coordinates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coordinator: Option<ProducerRef>,
     pub language: String,
     pub language_pending_confirmation: bool,
     pub charges: Charges,
@@ -757,6 +761,10 @@ impl From<&BookingDetails> for BookingJson {
             producer: d.producer.as_ref().map(|p| ProducerRef {
                 name: p.name.clone(),
                 email: p.email.clone(),
+            }),
+            coordinator: b.coordinator.as_ref().map(|c| ProducerRef {
+                name: c.name.clone(),
+                email: c.email.clone(),
             }),
             language: b.language.clone(),
             language_pending_confirmation: b.language_pending,
