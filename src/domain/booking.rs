@@ -122,6 +122,8 @@ pub enum EventKind {
     ProducerChanged,
     Cancelled,
     PersonalDataErased,
+    /// Staff changed what was ordered (package, duration, details, contact).
+    Amended,
 }
 
 impl EventKind {
@@ -132,6 +134,7 @@ impl EventKind {
             EventKind::ProducerChanged => "producer_changed",
             EventKind::Cancelled => "cancelled",
             EventKind::PersonalDataErased => "personal_data_erased",
+            EventKind::Amended => "amended",
         }
     }
 
@@ -142,6 +145,7 @@ impl EventKind {
             EventKind::ProducerChanged,
             EventKind::Cancelled,
             EventKind::PersonalDataErased,
+            EventKind::Amended,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -46,17 +46,20 @@ pub enum Kind {
     BookingCancelled,
     /// The producer changed (staff reassigned it), the date and time did not.
     BookingUpdated,
+    /// Staff changed what was ordered; the new details and charges.
+    BookingAmended,
     ProducerAssigned,
     ProducerReleased,
     ProducerMoved,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
         Kind::BookingUpdated,
+        Kind::BookingAmended,
         Kind::ProducerAssigned,
         Kind::ProducerReleased,
         Kind::ProducerMoved,
@@ -68,6 +71,7 @@ impl Kind {
             Kind::BookingRescheduled => "booking_rescheduled",
             Kind::BookingCancelled => "booking_cancelled",
             Kind::BookingUpdated => "booking_updated",
+            Kind::BookingAmended => "booking_amended",
             Kind::ProducerAssigned => "producer_assigned",
             Kind::ProducerReleased => "producer_released",
             Kind::ProducerMoved => "producer_moved",
@@ -92,7 +96,8 @@ impl Kind {
             Kind::BookingConfirmed
             | Kind::BookingRescheduled
             | Kind::BookingCancelled
-            | Kind::BookingUpdated => &["en", "fr"],
+            | Kind::BookingUpdated
+            | Kind::BookingAmended => &["en", "fr"],
             _ => &["en"],
         }
     }

@@ -12,7 +12,7 @@ use crate::domain::reservation_number::ReservationNumber;
 use crate::domain::staff::Actor;
 use crate::domain::staff::{Role, Staff};
 use crate::http::AppState;
-use crate::workflow::{cancel, change, lookup, reassign, staff as work};
+use crate::workflow::{amend, cancel, change, lookup, reassign, staff as work};
 
 use super::form::{query_value, Errors, FieldView};
 use super::i18n::say;
@@ -210,6 +210,121 @@ struct Typed {
     override_lead_time: bool,
     reason: String,
     waive: bool,
+    /// The order's fields as typed in "Change what was ordered".
+    amend: std::collections::HashMap<String, String>,
+}
+
+/// The fields of "Change what was ordered", as the order pages name them.
+const AMEND_FIELDS: [&str; 11] = [
+    "package",
+    "duration_minutes",
+    "event.title",
+    "event.details",
+    "event.comments",
+    "company",
+    "site",
+    "contact.first_name",
+    "contact.last_name",
+    "contact.phone",
+    "contact.email",
+];
+
+/// Extensions a customer orders (not those added from the duration), in catalogue order.
+fn orderable_extensions() -> Vec<&'static str> {
+    crate::domain::catalogue::Catalogue::get()
+        .extensions
+        .iter()
+        .filter(|(_, e)| !e.automatic)
+        .map(|(id, _)| id.as_str())
+        .collect()
+}
+
+/// What the booking says now, by the amend form's field names.
+fn amend_values(b: &crate::domain::booking::Booking) -> std::collections::HashMap<String, String> {
+    [
+        ("package", b.package_id.clone()),
+        ("duration_minutes", b.duration_minutes.to_string()),
+        ("event.title", b.event.title.clone()),
+        ("event.details", b.event.details.clone().unwrap_or_default()),
+        (
+            "event.comments",
+            b.event.comments.clone().unwrap_or_default(),
+        ),
+        ("company", b.company.clone()),
+        ("site", b.site.clone()),
+        ("contact.first_name", b.contact.first_name.clone()),
+        ("contact.last_name", b.contact.last_name.clone()),
+        ("contact.phone", b.contact.phone.clone()),
+        ("contact.email", b.contact.email.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .chain(orderable_extensions().into_iter().map(|id| {
+        let quantity = b
+            .extensions
+            .iter()
+            .find(|e| e.id == id)
+            .map_or(0, |e| e.quantity);
+        (format!("ext.{id}"), quantity.to_string())
+    }))
+    .collect()
+}
+
+/// The API's order request for the booking as the amend form says it should read.
+fn amend_request(
+    b: &crate::domain::booking::Booking,
+    typed: &std::collections::HashMap<String, String>,
+) -> serde_json::Value {
+    let get = |k: &str| {
+        typed
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let optional = |k: &str| Some(get(k)).filter(|v| !v.is_empty());
+    let package = get("package");
+    let extensions: Vec<serde_json::Value> = orderable_extensions()
+        .into_iter()
+        .filter_map(|id| {
+            let q = get(&format!("ext.{id}"));
+            match q.parse::<i64>() {
+                Ok(0) => None,
+                Ok(n) => Some(json!({"id": id, "quantity": n})),
+                Err(_) if q.is_empty() => None,
+                Err(_) => Some(json!({"id": id, "quantity": q})),
+            }
+        })
+        .collect();
+    let mut meeting = serde_json::to_value(&b.meeting).unwrap_or_default();
+    if let serde_json::Value::Object(m) = &mut meeting {
+        m.retain(|_, v| !v.is_null());
+        if m.get("scheduled") == Some(&serde_json::Value::Bool(false)) {
+            m.remove("scheduled_by");
+        }
+    }
+    json!({
+        "contact": {
+            "first_name": get("contact.first_name"),
+            "last_name": get("contact.last_name"),
+            "phone": get("contact.phone"),
+            "email": get("contact.email"),
+            "locale": b.contact.locale,
+        },
+        "company": get("company"),
+        "site": get("site"),
+        "package": package,
+        "start": b.start.to_rfc3339(),
+        "time_zone": b.time_zone.name(),
+        "duration_minutes": get("duration_minutes").parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| json!(get("duration_minutes"))),
+        "meeting": meeting,
+        "event": {
+            "title": get("event.title"),
+            "details": optional("event.details"),
+            "comments": optional("event.comments"),
+            "language": b.event.language,
+        },
+        "extensions": extensions,
+    })
 }
 
 /// The booking a member may work on: any (schedulers and admins) or their own
@@ -345,8 +460,148 @@ async fn render_booking(
             "fee_now": fee_now,
             "reason": FieldView::new(loc, "reason", "textarea", &typed.reason, errors).optional().max(500),
             "waive": typed.waive,
+            "amend": amend_view(loc, b, &typed.amend, errors),
         }),
     )
+}
+
+fn amend_view(
+    loc: crate::domain::locale::Locale,
+    b: &crate::domain::booking::Booking,
+    typed: &std::collections::HashMap<String, String>,
+    errors: &Errors,
+) -> serde_json::Value {
+    let now = amend_values(b);
+    let value = |k: &str| {
+        typed
+            .get(k)
+            .or_else(|| now.get(k))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let field = |k: &str, kind: &'static str| FieldView::new(loc, k, kind, &value(k), errors);
+    json!({
+        "package": field("package", "select").choices(views::package_choices(loc)),
+        "duration": field("duration_minutes", "select").choices(views::duration_choices(loc)),
+        "title": field("event.title", "text").max(200),
+        "details": field("event.details", "textarea").optional().max(5000),
+        "comments": field("event.comments", "textarea").optional().max(1000),
+        "company": field("company", "text").max(200),
+        "site": field("site", "text").max(253),
+        "first_name": field("contact.first_name", "text").max(100),
+        "last_name": field("contact.last_name", "text").max(100),
+        "phone": field("contact.phone", "tel").max(40),
+        "email": field("contact.email", "email").max(254),
+        "extensions": orderable_extensions().into_iter().map(|id| {
+            let (name, unit) = crate::domain::catalogue::Catalogue::get().extension_text(id, loc);
+            let key = format!("ext.{id}");
+            FieldView::new(loc, &key, "number", &value(&key), errors)
+                .label(&format!("{name} ({unit})"))
+                .optional()
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /staff/bookings/{number}/amend`: what was ordered, changed by staff; charges
+/// recomputed; the customer and the producers are told.
+pub async fn amend_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let form = visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Scheduler);
+    let found = open_booking(&state, &visit, &staff, &path).await?;
+    let loc = visit.locale;
+    let typed = Typed {
+        amend: AMEND_FIELDS
+            .iter()
+            .map(|k| k.to_string())
+            .chain(
+                orderable_extensions()
+                    .into_iter()
+                    .map(|id| format!("ext.{id}")),
+            )
+            .map(|k| {
+                let v = form.get(&k).to_string();
+                (k, v)
+            })
+            .collect(),
+        ..Typed::default()
+    };
+    let parsed = serde_json::from_value::<crate::http::bookings::json::OrderRequest>(
+        amend_request(&found.booking, &typed.amend),
+    )
+    .map_err(|e| {
+        vec![crate::domain::error::FieldError::new(
+            "package",
+            ProblemCode::InvalidFormat,
+            e.to_string(),
+        )]
+    })
+    .and_then(crate::http::bookings::json::OrderRequest::parse);
+    let result = match parsed {
+        Err(found) => Err(Error::Invalid(found)),
+        Ok(order) => {
+            let number = found.booking.number.clone();
+            let actor = Actor::Staff(staff.clone());
+            state
+                .run(move |svc| amend::amend(svc, &number, &order, &actor))
+                .await
+        }
+    };
+    let mut errors = Errors::default();
+    let status = match result {
+        Ok(_) => return Ok(visit.redirect(&booking_path(&found.booking.number.to_string()))),
+        Err(Error::Invalid(found_errors)) => {
+            let limits = super::manage::limits_for(&state, &found, loc);
+            // An extension's problem goes next to its quantity, in the API's words.
+            let sent: Vec<String> = amend_request(&found.booking, &typed.amend)["extensions"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["id"].as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (ext, rest): (Vec<_>, Vec<_>) = found_errors
+                .into_iter()
+                .partition(|e| e.field.starts_with("extensions["));
+            for e in ext {
+                let index: Option<usize> = e.field["extensions[".len()..]
+                    .split(']')
+                    .next()
+                    .and_then(|i| i.parse().ok());
+                match index.and_then(|i| sent.get(i)) {
+                    Some(id) => errors.add(&format!("ext.{id}"), e.message),
+                    None => errors.add("package", e.message),
+                }
+            }
+            errors.explain_all(loc, &rest, &limits);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(Error::Refused {
+            code: ProblemCode::NoProducerAvailable,
+            ..
+        }) => {
+            errors.add("duration_minutes", say(loc, "desk_amend_busy", &[]));
+            StatusCode::CONFLICT
+        }
+        Err(e) => return Err(visit.fail(&state)(e)),
+    };
+    render_booking(
+        &visit,
+        &state,
+        &staff,
+        &found,
+        &errors,
+        &typed,
+        vec![],
+        status,
+    )
+    .await
 }
 
 /// `GET /staff/bookings/{number}`: a booking with its history, who did what, and (for
@@ -747,5 +1002,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/bookings/{number}/cancel",
             web::post().to(cancel_form),
-        );
+        )
+        .route("/staff/bookings/{number}/amend", web::post().to(amend_form));
 }

@@ -305,6 +305,7 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
                 EventKind::ProducerChanged => say(locale, "history_producer", &[]),
                 EventKind::Cancelled => say(locale, "history_cancelled", &[]),
                 EventKind::PersonalDataErased => say(locale, "history_erased", &[]),
+                EventKind::Amended => say(locale, "history_amended", &[]),
             },
         })
         .collect();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::db::models::{booking_events, bookings, outbox, producers};
+use crate::db::models::{booking_events, bookings, outbox};
 use crate::db::roster::Roster;
 use crate::db::DbConnection;
 use crate::domain::booking::{Booking, BookingDetails, EventDetail, EventKind, HistoryEvent};
@@ -182,35 +182,9 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
                 sequence,
                 &svc.mail,
             )];
-            if changed_producer {
-                if let Some(released) = producers::contact_of(conn, &before.producer_id)? {
-                    messages.push(email::producer_message(
-                        Kind::ProducerReleased,
-                        &before,
-                        &released,
-                        None,
-                        sequence,
-                        &svc.mail,
-                    ));
-                }
-                messages.push(email::producer_message(
-                    Kind::ProducerAssigned,
-                    &booking,
-                    &assigned,
-                    None,
-                    sequence,
-                    &svc.mail,
-                ));
-            } else {
-                messages.push(email::producer_message(
-                    Kind::ProducerMoved,
-                    &booking,
-                    &assigned,
-                    was,
-                    sequence,
-                    &svc.mail,
-                ));
-            }
+            messages.extend(super::producer_messages(
+                conn, &before, &booking, &assigned, was, sequence, svc,
+            )?);
             outbox::enqueue(conn, &booking.id, messages)?;
             let previous = Slot {
                 start: before.start,

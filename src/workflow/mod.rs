@@ -3,6 +3,7 @@
 //! domain types. Blocking: call them on a blocking thread.
 
 pub mod accounts;
+pub mod amend;
 pub mod availability;
 pub mod cancel;
 pub mod change;
@@ -117,6 +118,51 @@ fn coordinator_for(
         zone,
         &loads,
     ))
+}
+
+/// What the producers are told after `before` became `after`: the old producer released
+/// and the new one assigned when the producer changed, else the producer told of the
+/// move from `was`.
+fn producer_messages(
+    conn: &mut DbConnection,
+    before: &crate::domain::booking::Booking,
+    after: &crate::domain::booking::Booking,
+    assigned: &crate::domain::producer::ProducerContact,
+    was: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    sequence: i32,
+    svc: &Services,
+) -> Result<Vec<crate::db::models::outbox::NewMessage>, Error> {
+    use crate::email::{producer_message, Kind};
+    if after.producer_id == before.producer_id {
+        return Ok(vec![producer_message(
+            Kind::ProducerMoved,
+            after,
+            assigned,
+            was,
+            sequence,
+            &svc.mail,
+        )]);
+    }
+    let mut messages = Vec::new();
+    if let Some(released) = crate::db::models::producers::contact_of(conn, &before.producer_id)? {
+        messages.push(producer_message(
+            Kind::ProducerReleased,
+            before,
+            &released,
+            None,
+            sequence,
+            &svc.mail,
+        ));
+    }
+    messages.push(producer_message(
+        Kind::ProducerAssigned,
+        after,
+        assigned,
+        None,
+        sequence,
+        &svc.mail,
+    ));
+    Ok(messages)
 }
 
 /// The earliest start that may be offered now.

@@ -3,7 +3,7 @@
 //! someone who speaks the language asked for confirms it. Both producers and the
 //! customer are told.
 
-use crate::db::models::{booking_events, bookings, outbox, producers};
+use crate::db::models::{booking_events, bookings, outbox};
 use crate::db::DbConnection;
 use crate::domain::booking::{Booking, BookingDetails, EventKind, HistoryEvent};
 use crate::domain::error::{Error, ProblemCode};
@@ -127,34 +127,23 @@ pub fn reassign(
                 false,
             )?;
             let sequence = booking_events::sequence(conn, &booking.id)?;
-            let mut messages = vec![
-                email::contact_message(
-                    Kind::BookingUpdated,
-                    &booking,
-                    &chosen.producer,
-                    None,
-                    sequence,
-                    &svc.mail,
-                ),
-                email::producer_message(
-                    Kind::ProducerAssigned,
-                    &booking,
-                    &chosen.producer,
-                    None,
-                    sequence,
-                    &svc.mail,
-                ),
-            ];
-            if let Some(released) = producers::contact_of(conn, &before.producer_id)? {
-                messages.push(email::producer_message(
-                    Kind::ProducerReleased,
-                    &before,
-                    &released,
-                    None,
-                    sequence,
-                    &svc.mail,
-                ));
-            }
+            let mut messages = vec![email::contact_message(
+                Kind::BookingUpdated,
+                &booking,
+                &chosen.producer,
+                None,
+                sequence,
+                &svc.mail,
+            )];
+            messages.extend(super::producer_messages(
+                conn,
+                &before,
+                &booking,
+                &chosen.producer,
+                None,
+                sequence,
+                svc,
+            )?);
             outbox::enqueue(conn, &booking.id, messages)?;
             details(conn, booking)
         })

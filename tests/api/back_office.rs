@@ -964,3 +964,144 @@ async fn each_booking_gets_a_coordinator_by_region_or_in_turn_named_in_the_confi
         page.html
     );
 }
+
+#[actix_web::test]
+async fn the_desk_changes_what_was_ordered_recomputes_the_charges_and_tells_the_customer() {
+    let app = app_now().await;
+    app.add_producer(producer(
+        "Lea",
+        "Europe/Paris",
+        &["en"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    let number = order(&app, "2027-03-01T10:00:00+01:00", "Europe/Paris", 60).await;
+    let before = app
+        .get_as(&app.admin, &format!("/api/v1/bookings/{number}"))
+        .await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    let total_before = before.body["booking"]["charges"]["total"]["amount_minor"]
+        .as_i64()
+        .or_else(|| before.body["charges"]["total"]["amount_minor"].as_i64())
+        .unwrap();
+    let v = member(
+        &app,
+        "sam@example.com",
+        "Sam Scheduler",
+        "scheduler",
+        "correct horse battery",
+    )
+    .await;
+    let form = |duration: &'static str, title: &'static str| {
+        vec![
+            ("package", "training-premium"),
+            ("duration_minutes", duration),
+            ("event.title", title),
+            ("event.details", "Three trainers"),
+            ("event.comments", ""),
+            ("company", "Acme Corp"),
+            ("site", "acme.webex.com"),
+            ("contact.first_name", "Ana"),
+            ("contact.last_name", "Souza"),
+            ("contact.phone", "+1 555 010 2000"),
+            ("contact.email", "ana.new@example.com"),
+        ]
+    };
+    // An empty title is named; nothing changes.
+    let page = v
+        .post(&format!("/staff/bookings/{number}/amend"), &form("180", ""))
+        .await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    assert!(
+        page.field_errors().iter().any(|(f, _)| f == "event-title"),
+        "{:?}",
+        page.field_errors()
+    );
+    // Ten hours do not fit Lea's day: refused, naming the duration.
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/amend"),
+            &form("600", "Onboarding"),
+        )
+        .await;
+    assert_eq!(page.status, 409, "{}", page.html);
+    assert!(page
+        .field_errors()
+        .iter()
+        .any(|(f, _)| f == "duration_minutes"));
+    // An extension the package does not offer is named next to its quantity.
+    let mut with_rehearsal = form("180", "Onboarding");
+    with_rehearsal.push(("ext.additional-rehearsal", "1"));
+    let page = v
+        .post(&format!("/staff/bookings/{number}/amend"), &with_rehearsal)
+        .await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    assert!(
+        page.field_errors()
+            .iter()
+            .any(|(f, _)| f == "ext-additional-rehearsal"),
+        "{:?}",
+        page.field_errors()
+    );
+    // Three hours of training with registration management: the charges follow, the
+    // start stays.
+    let mut with_registration = form("180", "Onboarding");
+    with_registration.push(("ext.registration-management", "1"));
+    let page = v
+        .post(
+            &format!("/staff/bookings/{number}/amend"),
+            &with_registration,
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(
+        page.text_of("b-when").unwrap().contains("10:00–13:00"),
+        "{}",
+        page.html
+    );
+    assert!(page.text_of("b-title").unwrap().contains("Onboarding"));
+    assert!(page
+        .text_of("history")
+        .unwrap()
+        .contains("What was ordered was changed. (Sam Scheduler)"));
+    let after = app
+        .get_as(&app.admin, &format!("/api/v1/bookings/{number}"))
+        .await;
+    let b = if after.body["booking"].is_object() {
+        &after.body["booking"]
+    } else {
+        &after.body
+    };
+    assert_eq!(b["package"], json!("training-premium"));
+    assert_eq!(b["duration_minutes"], json!(180));
+    assert!(
+        b["charges"]["lines"]
+            .to_string()
+            .contains("registration management"),
+        "{}",
+        b["charges"]
+    );
+    assert_ne!(
+        b["charges"]["total"]["amount_minor"].as_i64().unwrap(),
+        total_before
+    );
+    // The customer hears of it at the new address, with the new charges.
+    app.outbox_counts_when_sent(4).await;
+    let mail = mail_to(&app, "ana.new@example.com");
+    let (_, text) = mail
+        .iter()
+        .find(|(s, _)| s.starts_with("Your order was updated"))
+        .unwrap_or_else(|| panic!("{mail:?}"));
+    assert!(
+        text.contains("Onboarding") && text.contains("3 h"),
+        "{text}"
+    );
+    // And the customer finds it with the new e-mail.
+    let r = app
+        .post(
+            "/api/v1/bookings/lookup",
+            &json!({"reservation_number": number, "email": "ana.new@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}

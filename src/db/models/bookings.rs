@@ -187,6 +187,23 @@ pub fn save(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Save what staff may change of an order besides what `save` writes: the package,
+/// duration, extensions, charges, company and site (after `save`, in its transaction).
+pub fn save_order(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
+    let r = BookingRow::of(booking);
+    diesel::update(bookings::table.find(&booking.id))
+        .set((
+            bookings::package_id.eq(r.package_id),
+            bookings::duration_minutes.eq(r.duration_minutes),
+            bookings::extensions.eq(r.extensions),
+            bookings::charges.eq(r.charges),
+            bookings::company.eq(r.company),
+            bookings::site.eq(r.site),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn by_number(
     conn: &mut DbConnection,
     number: &ReservationNumber,

@@ -653,7 +653,8 @@ pub struct Span {
 pub struct HistoryJson {
     #[schema(format = DateTime)]
     pub at: String,
-    /// created, rescheduled, producer_changed, cancelled or personal_data_erased.
+    /// created, rescheduled, producer_changed, cancelled, personal_data_erased or
+    /// amended.
     pub kind: String,
     /// `customer`, `staff:<token id>` or `service:<job>`.
     pub actor: String,
