@@ -347,7 +347,29 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    /// End the session (chromedriver closes the browser), then make sure no process of
+    /// this browser outlives the test, even one that failed half-way: killing
+    /// chromedriver alone leaves Chromium running, and a suite's worth of them starves a
+    /// 2-core machine.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        if let Some(addr) = self.base.strip_prefix("http://") {
+            if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = write!(
+                    stream,
+                    "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    self.session
+                );
+                let _ = stream.read(&mut [0u8; 512]);
+            }
+        }
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f"])
+            .arg(self.profile.as_os_str())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
