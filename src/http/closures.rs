@@ -71,7 +71,18 @@ impl ClosureRequest {
             10,
             |s| day(&s),
         );
-        let last = check.text_with("last_day", self.last_day, None, 10, |s| day(&s));
+        // Given, it must be a date: an empty string is not one.
+        let last = match self.last_day {
+            Field::Given(s) if s.trim().is_empty() => {
+                check.problem(
+                    "last_day",
+                    ProblemCode::InvalidFormat,
+                    "last_day must be a date such as 2027-05-02, or left out for one day",
+                );
+                None
+            }
+            other => check.text_with("last_day", other, None, 10, |s| day(&s)),
+        };
         if let (Some(f), Some(l)) = (first, last) {
             if l < f {
                 check.problem(

@@ -691,6 +691,19 @@ async fn closures_through_the_api() {
         .post_as(&app.scheduler, "/api/v1/closures", &json!({"name": "", "first_day": "2027-13-01", "zones": ["Nowhere/City"], "colour": "red"}))
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
+    let r2 = app
+        .post_as(
+            &app.scheduler,
+            "/api/v1/closures",
+            &json!({"name": "Day", "first_day": "2027-03-01", "last_day": ""}),
+        )
+        .await;
+    assert_eq!(
+        r2.status, 422,
+        "an empty last_day is not a date: {}",
+        r2.body
+    );
+    assert_eq!(r2.body["errors"][0]["field"], json!("last_day"));
     let fields: Vec<&str> = r.body["errors"]
         .as_array()
         .unwrap()
