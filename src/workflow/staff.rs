@@ -66,10 +66,17 @@ pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Boar
 /// The producer on the roster with this e-mail (a producer member's own row).
 pub fn producer_with_email(svc: &Services, email: &str) -> Result<Option<String>, Error> {
     let mut conn = svc.db.read()?;
-    Ok(producers::list(&mut conn)?
+    Ok(producer_by_email(&mut conn, email)?.map(|p| p.id))
+}
+
+/// The producer on the roster whose e-mail is a member's (any case).
+fn producer_by_email(
+    conn: &mut crate::db::DbConnection,
+    email: &str,
+) -> Result<Option<crate::domain::producer::Producer>, Error> {
+    Ok(producers::list(conn)?
         .into_iter()
-        .find(|p| p.email.eq_ignore_ascii_case(email))
-        .map(|p| p.id))
+        .find(|p| p.email.eq_ignore_ascii_case(email)))
 }
 
 /// What a private calendar feed holds: its owner as a producer, and their confirmed
@@ -82,10 +89,7 @@ pub fn feed(svc: &Services, token: &str) -> Result<Option<(ProducerContact, Vec<
     else {
         return Ok(None);
     };
-    let Some(producer) = producers::list(&mut conn)?
-        .into_iter()
-        .find(|p| p.email.eq_ignore_ascii_case(&email))
-    else {
+    let Some(producer) = producer_by_email(&mut conn, &email)? else {
         return Ok(None);
     };
     let range = Interval::new(
