@@ -55,6 +55,8 @@ pub struct Metrics {
     statements: Counter,
     /// The statement count already added to `statements`.
     statements_seen: AtomicU64,
+    roster_reads: Counter,
+    roster_reads_seen: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -70,6 +72,7 @@ impl Default for Metrics {
         let (pool_connections, pool_idle, pool_max) =
             (Gauge::default(), Gauge::default(), Gauge::default());
         let statements = Counter::default();
+        let roster_reads = Counter::default();
         registry.register(
             "http_requests",
             "HTTP requests by method, route and status",
@@ -116,6 +119,11 @@ impl Default for Metrics {
             "SQL statements run by this instance",
             statements.clone(),
         );
+        registry.register(
+            "roster_reads",
+            "Times this instance read the roster from the database (it keeps it in memory until it changes)",
+            roster_reads.clone(),
+        );
         for outcome in ["confirmed", "no_producer_available", "refused", "replayed"] {
             orders
                 .get_or_create(&OutcomeLabels {
@@ -136,6 +144,8 @@ impl Default for Metrics {
             pool_max,
             statements,
             statements_seen: AtomicU64::new(0),
+            roster_reads,
+            roster_reads_seen: AtomicU64::new(0),
         }
     }
 }
@@ -169,12 +179,14 @@ impl Metrics {
     }
 
     /// The exposition. `outbox` is the number of messages per status, `pool` the
-    /// connections open, idle and allowed, `statements` those run so far.
+    /// connections open, idle and allowed, `statements` those run so far, `roster_reads`
+    /// the times the roster was read from the database so far.
     pub fn render(
         &self,
         outbox: &[(String, i64)],
         pool: (u32, u32, u32),
         statements: u64,
+        roster_reads: u64,
     ) -> String {
         for status in ["pending", "sent", "failed"] {
             let n = outbox
@@ -192,6 +204,8 @@ impl Metrics {
         self.pool_max.set(i64::from(pool.2));
         let seen = self.statements_seen.swap(statements, Ordering::Relaxed);
         self.statements.inc_by(statements.saturating_sub(seen));
+        let seen = self.roster_reads_seen.swap(roster_reads, Ordering::Relaxed);
+        self.roster_reads.inc_by(roster_reads.saturating_sub(seen));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");

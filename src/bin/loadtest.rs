@@ -21,6 +21,33 @@ pub enum Mix {
     Orders,
     /// Only availability checks.
     Availability,
+    /// Only `GET /api/v1/availability/slots`: a month of free start times.
+    Slots,
+    /// Only `GET /healthz`: the floor, what the server and this client can do at all.
+    Healthz,
+    /// Only `GET /api/v1/packages`, an answer that never changes.
+    Packages,
+    /// Only `GET /api/v1/openapi.json`, an answer that never changes.
+    Openapi,
+}
+
+impl Mix {
+    /// Answers read only from memory: no roster to set up, nothing to check afterwards.
+    fn is_static(self) -> bool {
+        matches!(self, Mix::Healthz | Mix::Packages | Mix::Openapi)
+    }
+
+    fn only(self) -> Option<&'static str> {
+        match self {
+            Mix::Default => None,
+            Mix::Orders => Some("order"),
+            Mix::Availability => Some("availability"),
+            Mix::Slots => Some("slots"),
+            Mix::Healthz => Some("healthz"),
+            Mix::Packages => Some("packages"),
+            Mix::Openapi => Some("openapi"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,7 +72,17 @@ const ZONES: [&str; 8] = [
     "Asia/Singapore",
     "Europe/Berlin",
 ];
-const OPS: [&str; 5] = ["availability", "order", "lookup", "reschedule", "cancel"];
+const OPS: [&str; 9] = [
+    "availability",
+    "order",
+    "lookup",
+    "reschedule",
+    "cancel",
+    "slots",
+    "healthz",
+    "packages",
+    "openapi",
+];
 
 struct Rng(u64);
 
@@ -105,6 +142,22 @@ impl Client {
         body: Option<&Value>,
         staff: bool,
     ) -> anyhow::Result<(u16, Value)> {
+        let (status, bytes) = self.send_raw(method, path, body, staff).await?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+
+    /// The status and the body unread (parsing a large answer would load this client,
+    /// which shares the machine with the server).
+    async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        staff: bool,
+    ) -> anyhow::Result<(u16, actix_web::web::Bytes)> {
         let mut req = self
             .http
             .request(method.parse()?, format!("{}{}", self.base, path));
@@ -121,11 +174,12 @@ impl Client {
             .limit(64 * 1024 * 1024)
             .await
             .map_err(|e| anyhow::anyhow!("{method} {path}: {e}"))?;
-        Ok((
-            res.status().as_u16(),
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        ))
+        Ok((res.status().as_u16(), bytes))
     }
+}
+
+fn unread(r: anyhow::Result<(u16, actix_web::web::Bytes)>) -> anyhow::Result<(u16, Value)> {
+    r.map(|(status, _)| (status, Value::Null))
 }
 
 fn order_body(rng: &mut Rng, now: DateTime<Utc>, email: &str) -> Value {
@@ -218,11 +272,16 @@ impl LoadTest {
             base: self.url.trim_end_matches('/').to_string(),
             token: self.token.clone(),
         });
-        let producer_ids = self.setup(&client).await.context("setting up the roster")?;
-        println!(
-            "roster: {} load-test producers (round the clock, 8 zones)",
-            producer_ids.len()
-        );
+        let producer_ids = if self.mix.is_static() {
+            vec![]
+        } else {
+            let ids = self.setup(&client).await.context("setting up the roster")?;
+            println!(
+                "roster: {} load-test producers (round the clock, 8 zones)",
+                ids.len()
+            );
+            ids
+        };
         let stats = Rc::new(RefCell::new(Stats::default()));
         let started = Instant::now();
         let deadline = started + self.duration;
@@ -238,9 +297,9 @@ impl LoadTest {
                 while Instant::now() < deadline {
                     let roll = rng.below(100);
                     let known = stats.borrow().booked.len();
-                    let op = if mix == Mix::Availability {
-                        "availability"
-                    } else if mix == Mix::Orders || known == 0 {
+                    let op = if let Some(op) = mix.only() {
+                        op
+                    } else if known == 0 {
                         "order"
                     } else {
                         match roll {
@@ -263,10 +322,35 @@ impl LoadTest {
                                 ["package", "start", "time_zone", "duration_minutes"]
                                     .contains(&k.as_str())
                             });
-                            client
-                                .send("POST", "/api/v1/availability", Some(&b), false)
-                                .await
+                            unread(
+                                client
+                                    .send_raw("POST", "/api/v1/availability", Some(&b), false)
+                                    .await,
+                            )
                         }
+                        "slots" => {
+                            let b = order_body(&mut rng, now, &email);
+                            let from = DateTime::parse_from_rfc3339(b["start"].as_str().unwrap_or_default())
+                                .map(|d| d.date_naive())
+                                .unwrap_or_else(|_| now.date_naive());
+                            let to = from + chrono::Duration::days(30);
+                            let path = format!(
+                                "/api/v1/availability/slots?package={}&from={from}&to={to}&time_zone={}&duration_minutes={}",
+                                b["package"].as_str().unwrap_or_default(),
+                                b["time_zone"].as_str().unwrap_or_default(),
+                                b["duration_minutes"]
+                            );
+                            unread(client.send_raw("GET", &path, None, false).await)
+                        }
+                        "healthz" => unread(client.send_raw("GET", "/healthz", None, false).await),
+                        "packages" => {
+                            unread(client.send_raw("GET", "/api/v1/packages", None, false).await)
+                        }
+                        "openapi" => unread(
+                            client
+                                .send_raw("GET", "/api/v1/openapi.json", None, false)
+                                .await,
+                        ),
                         "order" => {
                             client
                                 .send(
@@ -346,7 +430,11 @@ impl LoadTest {
             let _ = t.await;
         }
         let elapsed = started.elapsed().as_secs_f64();
-        let overlaps = self.count_overlaps(&client, &producer_ids, now).await?;
+        let overlaps = if self.mix.is_static() {
+            0
+        } else {
+            self.count_overlaps(&client, &producer_ids, now).await?
+        };
         let s = stats.borrow();
         self.report(&s, elapsed, overlaps);
         let server_errors: u64 = s
@@ -464,6 +552,83 @@ impl LoadTest {
     }
 }
 
+/// The database's own limit for orders: the statements an order cannot avoid (the
+/// booking, its first history event, its two outbox messages), run by Greenroom's own
+/// code through its write path, one transaction an order, in a loop on this process's
+/// thread for `duration`. Copies a booking already in the database (run the orders
+/// first) so the rows are of real sizes; each copy is a year from now or later, one
+/// after the other for the same producer, so the double-booking check runs as usual.
+/// Writes into the database: point it at a copy.
+fn db_limit(url: &str, duration: Duration) -> anyhow::Result<()> {
+    use greenroom::db::models::{booking_events, bookings, outbox, producers};
+    use greenroom::db::{self, Database, DbUrl};
+    use greenroom::domain::booking::{EventKind, HistoryEvent};
+    use greenroom::email::{self, Kind, MailConfig};
+
+    let url = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
+    let database = Database::open(&url, 2, Duration::from_secs(30))?;
+    let now = Utc::now();
+    let (template, producer) = {
+        let mut conn = database.read()?;
+        let range = greenroom::scheduling::Interval::new(now, now + chrono::Duration::days(730));
+        let template = bookings::in_windows(&mut conn, range, None, 1)?
+            .into_iter()
+            .next()
+            .context("no booking to copy: run some orders against this database first")?;
+        let producer = producers::contact_of(&mut conn, &template.producer_id)?
+            .context("the booking's producer is not on the roster")?;
+        (template, producer)
+    };
+    let mail = MailConfig::default();
+    let messages = vec![
+        email::contact_message(Kind::BookingConfirmed, &template, &producer, None, 0, &mail),
+        email::producer_message(Kind::ProducerAssigned, &template, &producer, None, 0, &mail),
+    ];
+    let first = (now + chrono::Duration::days(400))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    let step = chrono::Duration::minutes(30 + 12 * 60 + 30);
+    let started = Instant::now();
+    let mut done: i32 = 0;
+    while started.elapsed() < duration {
+        let mut b = template.clone();
+        b.id = uuid::Uuid::new_v4().to_string();
+        b.number = greenroom::domain::reservation_number::ReservationNumber::generate();
+        b.window_start = first + step * done;
+        b.start = b.window_start + chrono::Duration::minutes(30);
+        b.end = b.start + chrono::Duration::minutes(b.duration_minutes);
+        b.window_end = b.end;
+        let event = HistoryEvent {
+            at: now,
+            kind: EventKind::Created,
+            actor: "customer".into(),
+            old: None,
+            new: Some((b.start, b.end)),
+            old_producer_id: None,
+            new_producer_id: Some(b.producer_id.clone()),
+            detail: None,
+        };
+        database.write(|conn| {
+            db::write_transaction(conn, |conn| -> anyhow::Result<()> {
+                bookings::insert(conn, &b)?;
+                booking_events::record(conn, &b.id, &event, true)?;
+                outbox::enqueue(conn, &b.id, messages.clone())?;
+                Ok(())
+            })
+        })?;
+        done += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "database limit ({}): {done} orders' writes in {secs:.1} s, {:.1} per second, one transaction each",
+        url.redacted(),
+        f64::from(done) / secs
+    );
+    Ok(())
+}
+
 /// Drive a running Greenroom and report what it did.
 #[derive(Debug, clap::Parser)]
 #[command(name = "greenroom-loadtest", version)]
@@ -473,7 +638,7 @@ struct Args {
     url: String,
     /// An admin token of that service (to set up the roster and read the schedule).
     #[arg(long, env = "GREENROOM_TOKEN")]
-    token: String,
+    token: Option<String>,
     /// Clients sending requests at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
@@ -490,6 +655,11 @@ struct Args {
     /// Sample this process's memory (RSS) during the run.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Instead of driving the service, measure this database's own limit for orders: an
+    /// order's writes in a loop, in this process, for --duration (see `db_limit`). It
+    /// writes rows: point it at a copy.
+    #[arg(long, value_name = "DATABASE_URL")]
+    db_limit: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -499,9 +669,22 @@ fn main() -> std::process::ExitCode {
         eprintln!("greenroom-loadtest: --concurrency and --duration must be at least 1");
         return std::process::ExitCode::FAILURE;
     }
+    if let Some(url) = &args.db_limit {
+        return match db_limit(url, Duration::from_secs(args.duration)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("greenroom-loadtest: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let Some(token) = args.token else {
+        eprintln!("greenroom-loadtest: --token (or GREENROOM_TOKEN) is needed: an admin token of the service");
+        return std::process::ExitCode::FAILURE;
+    };
     let run = LoadTest {
         url: args.url,
-        token: args.token,
+        token,
         concurrency: args.concurrency,
         duration: Duration::from_secs(args.duration),
         producers: args.producers,

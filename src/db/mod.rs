@@ -273,6 +273,8 @@ pub struct Database {
     file: Option<std::sync::Arc<FileIdentity>>,
     health: std::sync::Arc<Health>,
     checkout_timeout: Duration,
+    /// The roster in memory, read anew when its version moves.
+    pub roster: std::sync::Arc<roster::RosterCache>,
 }
 
 /// How long readiness may take to answer.
@@ -324,6 +326,7 @@ impl Database {
             file,
             health,
             checkout_timeout,
+            roster: Default::default(),
         })
     }
 

@@ -205,3 +205,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_members,
     staff_tokens
 );
+
+diesel::table! {
+    roster_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}

@@ -72,6 +72,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         &outbox,
         (pool.connections, pool.idle_connections, db.pool.max_size()),
         db.queries.load(std::sync::atomic::Ordering::Relaxed),
+        db.roster.reads.load(std::sync::atomic::Ordering::Relaxed),
     );
     HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)

@@ -36,9 +36,15 @@ pub fn start(
 ) -> io::Result<Server> {
     let addr = listener.local_addr()?;
     let mut builder = Server::build();
-    if let Some(w) = workers {
-        builder = builder.workers(w);
-    }
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // Use cases run on blocking threads, each holding a database connection: more threads
+    // than connections only queue on the pool (and cost futex wake-ups), so each worker
+    // gets its share of the pool plus the SQLite writer's queue.
+    let connections = state.services.db.pool.max_size() as usize;
+    builder = builder
+        .workers(workers)
+        .worker_max_blocking_threads((connections / workers).max(1) + 2);
     Ok(builder
         .listen("greenroom", listener, move || {
             let app = App::new()

@@ -8,6 +8,7 @@
 //! morning shift is one stretch of work.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use chrono::offset::LocalResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -62,9 +63,11 @@ pub fn week_of(t: DateTime<Utc>, tz: Tz) -> Interval {
     )
 }
 
-/// One producer as the engine sees them.
-#[derive(Debug, Clone)]
-pub struct Producer {
+/// What the engine knows of a producer between roster changes: who they are, their
+/// hours and their time off. Built once per roster version and shared by every request
+/// (see `db::roster::RosterCache`).
+#[derive(Debug)]
+pub struct Profile {
     pub id: String,
     pub time_zone: Tz,
     pub languages: Vec<String>,
@@ -73,10 +76,63 @@ pub struct Producer {
     hours: [Vec<WorkingSpan>; 7],
     /// Sorted by start; may overlap each other.
     time_off: Vec<Interval>,
+    /// The producer's place in the roster ordered by id (see `ranked`): the fair choice's
+    /// tie-break, compared as a number. 0 for all when not ranked (the ids decide).
+    rank: u32,
+}
+
+impl Profile {
+    /// This producer's place when the roster is ordered by id.
+    pub fn ranked(mut self, rank: u32) -> Profile {
+        self.rank = rank;
+        self
+    }
+
+    pub fn new(
+        id: impl Into<String>,
+        time_zone: Tz,
+        languages: Vec<String>,
+        centres: Vec<Centre>,
+        working_hours: &[WorkingSpan],
+        mut time_off: Vec<Interval>,
+    ) -> Profile {
+        let mut hours: [Vec<WorkingSpan>; 7] = Default::default();
+        for span in working_hours {
+            hours[span.weekday.num_days_from_monday() as usize].push(*span);
+        }
+        for day in &mut hours {
+            day.sort_by_key(|s| s.start_min);
+        }
+        time_off.sort();
+        Profile {
+            id: id.into(),
+            time_zone,
+            languages,
+            centres,
+            hours,
+            time_off,
+            rank: 0,
+        }
+    }
+}
+
+/// One producer as the engine sees them for one request: the shared profile and the
+/// assignments read for the range at hand.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    profile: Arc<Profile>,
     /// Sorted by start; never overlap each other (the database forbids it).
     assignments: Vec<Interval>,
     /// Assignments in the week of the booking being placed.
     load: usize,
+}
+
+impl std::ops::Deref for Producer {
+    type Target = Profile;
+
+    fn deref(&self) -> &Profile {
+        &self.profile
+    }
 }
 
 impl Producer {
@@ -86,25 +142,27 @@ impl Producer {
         languages: Vec<String>,
         centres: Vec<Centre>,
         working_hours: &[WorkingSpan],
-        mut time_off: Vec<Interval>,
-        mut assignments: Vec<Interval>,
+        time_off: Vec<Interval>,
+        assignments: Vec<Interval>,
     ) -> Producer {
-        let mut hours: [Vec<WorkingSpan>; 7] = Default::default();
-        for span in working_hours {
-            hours[span.weekday.num_days_from_monday() as usize].push(*span);
-        }
-        for day in &mut hours {
-            day.sort_by_key(|s| s.start_min);
-        }
-        time_off.sort();
+        Producer::assigned(
+            Arc::new(Profile::new(
+                id,
+                time_zone,
+                languages,
+                centres,
+                working_hours,
+                time_off,
+            )),
+            assignments,
+        )
+    }
+
+    /// A shared profile with this request's assignments.
+    pub fn assigned(profile: Arc<Profile>, mut assignments: Vec<Interval>) -> Producer {
         assignments.sort();
         Producer {
-            id: id.into(),
-            time_zone,
-            languages,
-            centres,
-            hours,
-            time_off,
+            profile,
             assignments,
             load: 0,
         }
@@ -366,23 +424,22 @@ pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
         &[(need.language, false), ("en", true)]
     };
     for (language, pending) in tiers {
-        // Order the candidates by fairness first, then test them: the first free one is
-        // the answer, so a typical decision looks at one or two producers' hours.
-        let mut candidates: Vec<usize> = (0..producers.len())
-            .filter(|&i| producers[i].serves(need.centre) && producers[i].speaks(language))
+        // Take the candidates in order of fairness and test them: the first free one is
+        // the answer, so a typical decision looks at one or two producers' hours. A heap
+        // orders only as many as are tested.
+        let mut candidates: std::collections::BinaryHeap<_> = producers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.serves(need.centre) && p.speaks(language))
+            .map(|(i, p)| std::cmp::Reverse((p.load, p.rank, p.id.as_str(), i)))
             .collect();
-        candidates.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&producers[a], &producers[b]);
-            a.load.cmp(&b.load).then_with(|| a.id.cmp(&b.id))
-        });
-        if let Some(index) = candidates
-            .into_iter()
-            .find(|&i| producers[i].is_free(&window))
-        {
-            return Some(Choice {
-                index,
-                language_pending: *pending,
-            });
+        while let Some(std::cmp::Reverse((_, _, _, index))) = candidates.pop() {
+            if producers[index].is_free(&window) {
+                return Some(Choice {
+                    index,
+                    language_pending: *pending,
+                });
+            }
         }
     }
     None

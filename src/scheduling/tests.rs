@@ -139,7 +139,7 @@ fn assignments_and_time_off_block() {
         "ends as the next prep begins"
     );
     assert!(!p.is_free(&need("2027-01-12T09:30:00Z", 30).window()));
-    p.time_off = vec![Interval::new(
+    Arc::get_mut(&mut p.profile).unwrap().time_off = vec![Interval::new(
         utc("2027-01-13T00:00:00Z"),
         utc("2027-01-14T00:00:00Z"),
     )];
@@ -150,7 +150,7 @@ fn assignments_and_time_off_block() {
 #[test]
 fn choice_prefers_language_then_load() {
     let mut fr = producer("b-fr", "UTC", weekdays(8 * 60, 18 * 60), vec![]);
-    fr.languages = vec!["en".into(), "fr".into()];
+    Arc::get_mut(&mut fr.profile).unwrap().languages = vec!["en".into(), "fr".into()];
     let busy = producer(
         "a-busy",
         "UTC",
@@ -368,7 +368,7 @@ fn capacity_counts_work_and_what_is_free_of_it() {
             utc("2027-03-29T09:30:00Z"),
         )],
     );
-    p.time_off = vec![Interval::new(
+    Arc::get_mut(&mut p.profile).unwrap().time_off = vec![Interval::new(
         utc("2027-03-29T09:00:00Z"),
         utc("2027-03-29T11:00:00Z"),
     )];

@@ -82,7 +82,7 @@ fn decide(
     check_lead_time(&slot, now, staff_override, svc.limits.horizon_days)
         .map_err(|e| Error::Invalid(vec![e]))?;
     let window = producer_window(slot.start, slot.duration_minutes);
-    let roster = roster_for(conn, &slot, Some(&booking.id))?;
+    let roster = roster_for(&svc.db.roster, conn, &slot, Some(&booking.id))?;
     let need = need_of(&slot);
     let same = roster
         .engine
@@ -118,7 +118,7 @@ pub fn check(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Slot, Er
         now,
         staff_override,
         Some(&booking.id),
-        &svc.limits,
+        svc,
     )?;
     Err(no_producer(&slot, alternatives))
 }
@@ -204,14 +204,7 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
         }
         Move::NoProducer(slot, booking_id) => {
             let alternatives = svc.db.write(|conn| {
-                find_alternatives(
-                    conn,
-                    &slot,
-                    now,
-                    staff_override,
-                    Some(&booking_id),
-                    &svc.limits,
-                )
+                find_alternatives(conn, &slot, now, staff_override, Some(&booking_id), svc)
             })?;
             Err(no_producer(&slot, alternatives))
         }

@@ -88,13 +88,14 @@ pub fn need_of(slot: &SlotRequest) -> Need<'_> {
 /// The roster as an order or a move needs it: who is busy during the window, and each
 /// producer's number of assignments in the booking's week (in the customer's zone).
 fn roster_for(
+    cache: &crate::db::roster::RosterCache,
     conn: &mut DbConnection,
     slot: &SlotRequest,
     set_aside: Option<&str>,
 ) -> Result<Roster, Error> {
     let window = producer_window(slot.start, slot.duration_minutes);
     let week = scheduling::week_of(slot.start, slot.time_zone);
-    Ok(roster_db::load(conn, window, Some(week), set_aside)?)
+    Ok(roster_db::load(cache, conn, window, Some(week), set_aside)?)
 }
 
 /// The coordinator for a new booking whose producer works in `zone` (see
@@ -188,8 +189,9 @@ pub fn find_alternatives(
     now: DateTime<Utc>,
     staff_override: bool,
     set_aside: Option<&str>,
-    limits: &Limits,
+    svc: &Services,
 ) -> Result<Vec<Slot>, Error> {
+    let limits = &svc.limits;
     let earliest = earliest_bookable(slot, now, staff_override);
     let latest = latest_bookable(now, limits.horizon_days);
     let from = slot.start.max(earliest);
@@ -197,7 +199,7 @@ pub fn find_alternatives(
     for days in [2, 14, ALTERNATIVES_HORIZON_DAYS] {
         let horizon = (from + Duration::days(days)).min(latest + Duration::minutes(1));
         let range = Interval::new(from - Duration::days(1), horizon + Duration::days(1));
-        let roster = roster_db::load(conn, range, None, set_aside)?;
+        let roster = roster_db::load(&svc.db.roster, conn, range, None, set_aside)?;
         found = scheduling::alternatives(
             &roster.engine,
             &need_of(slot),
@@ -259,10 +261,15 @@ fn with_retries<T>(
             other => return other,
         }
     }
-    Err(Error::refused(
+    Err(busy())
+}
+
+/// The refusal when every attempt lost a race to other requests.
+fn busy() -> Error {
+    Error::refused(
         ProblemCode::BusyTryAgain,
         "many requests competed for the same producers at once; send the same request again",
-    ))
+    )
 }
 
 fn retryable(e: &diesel::result::Error) -> bool {

@@ -15,7 +15,10 @@ use crate::domain::reservation_number::ReservationNumber;
 use crate::email::{self, Kind};
 use crate::scheduling::{self, producer_window};
 
-use super::{find_alternatives, need_of, no_producer, roster_for, with_retries, Actor, Services};
+use super::{
+    busy, find_alternatives, need_of, no_producer, retryable, roster_for, Actor, Services,
+    MAX_ATTEMPTS,
+};
 
 /// A client's `Idempotency-Key` and a hash of the body it came with.
 pub struct Idempotency {
@@ -30,15 +33,22 @@ pub enum Ordered {
     Replayed { status: u16, body: String },
 }
 
-enum Attempt {
-    Booked(Box<BookingDetails>),
+/// What was decided on a reader, before the write lock: the booking to record, or why not.
+enum Plan {
+    Book(Box<Planned>),
     Replay { status: u16, body: String },
     NoProducer,
 }
 
+/// A booking ready to write, with its first history event and its messages.
+struct Planned {
+    details: BookingDetails,
+    messages: Vec<outbox::NewMessage>,
+}
+
 /// The answer stored for this key, if the key came before; a refusal if it came with
 /// another body.
-fn replay(conn: &mut DbConnection, idem: Option<&Idempotency>) -> Result<Option<Attempt>, Error> {
+fn replay(conn: &mut DbConnection, idem: Option<&Idempotency>) -> Result<Option<Plan>, Error> {
     let Some(i) = idem else {
         return Ok(None);
     };
@@ -52,7 +62,7 @@ fn replay(conn: &mut DbConnection, idem: Option<&Idempotency>) -> Result<Option<
             "this Idempotency-Key was already used with a different request; use a new key for a new order",
         ));
     }
-    Ok(Some(Attempt::Replay {
+    Ok(Some(Plan::Replay {
         status: stored.status,
         body: stored.body,
     }))
@@ -60,6 +70,12 @@ fn replay(conn: &mut DbConnection, idem: Option<&Idempotency>) -> Result<Option<
 
 /// Place an order: find a free producer and record the booking, atomically. `render`
 /// turns the new booking into the answer kept for a retry with the same key.
+///
+/// The producer, the coordinator, the booking and its messages are decided on a reader,
+/// outside the write lock (on SQLite) and the write transaction (on PostgreSQL); the
+/// transaction then only writes. The database decides the race: when another order took
+/// the producer meanwhile, its trigger or exclusion constraint refuses ours, and we
+/// decide again on fresh data.
 pub fn place(
     svc: &Services,
     order: &NewOrder,
@@ -72,131 +88,181 @@ pub fn place(
     let staff_override = slot.override_lead_time && actor.is_staff();
     check_lead_time(slot, now, staff_override, svc.limits.horizon_days)
         .map_err(|e| Error::Invalid(vec![e]))?;
-    let window = producer_window(slot.start, slot.duration_minutes);
-    let cat = Catalogue::get();
-    let charges = charges(slot.package, slot.duration_minutes, &order.extensions);
-    let policy = cat.policy(slot.package).to_vec();
-
-    let attempt = svc.db.write(|conn| {
-        with_retries(conn, |conn| -> Result<Attempt, Error> {
-            if let Some(replay) = replay(conn, idem)? {
-                return Ok(replay);
-            }
-            if !actor.is_staff() && svc.limits.orders_per_email_per_day > 0 {
-                orders_per_email(
-                    conn,
-                    &order.contact.email,
-                    svc.limits.orders_per_email_per_day,
-                    now,
-                )?;
-            }
-            let roster = roster_for(conn, slot, None)?;
-            let Some(choice) = scheduling::choose(&roster.engine, &need_of(slot)) else {
-                // The same order, sent twice at once, may have taken the producer just
-                // after the key was looked up (PostgreSQL reads what others committed,
-                // statement by statement): it is a replay, not a refusal.
-                if let Some(replay) = replay(conn, idem)? {
-                    return Ok(replay);
-                }
-                return Ok(Attempt::NoProducer);
-            };
-            let producer = &roster.people[choice.index];
-            let coordinator = super::coordinator_for(conn, producer.time_zone, now)?;
-            let booking = Booking {
-                id: uuid::Uuid::new_v4().to_string(),
-                number: ReservationNumber::generate(),
-                status: BookingStatus::Confirmed,
-                package_id: slot.package.id.clone(),
-                start: slot.start,
-                end: slot.end(),
-                window_start: window.start,
-                window_end: window.end,
-                time_zone: slot.time_zone,
-                duration_minutes: slot.duration_minutes,
-                producer_id: producer.id.clone(),
-                language: slot.language.clone(),
-                language_pending: choice.language_pending,
-                contact: order.contact.clone(),
-                company: order.company.clone(),
-                site: order.site.clone(),
-                meeting: order.meeting.clone(),
-                event: order.event.clone(),
-                extensions: order.extensions.clone(),
-                charges: charges.clone(),
-                cancellation_policy: policy.clone(),
-                cancellation: None,
-                created_at: now,
-                updated_at: now,
-                erased_at: None,
-                coordinator,
-            };
-            bookings::insert(conn, &booking)?;
-            let event = HistoryEvent {
-                at: now,
-                kind: EventKind::Created,
-                actor: actor.name(),
-                old: None,
-                new: Some((booking.start, booking.end)),
-                old_producer_id: None,
-                new_producer_id: Some(producer.id.clone()),
-                detail: staff_override.then(|| EventDetail {
-                    override_lead_time: Some(true),
-                    ..EventDetail::default()
-                }),
-            };
-            booking_events::record(conn, &booking.id, &event, true)?;
-            let assigned = producer.contact();
-            outbox::enqueue(
-                conn,
-                &booking.id,
-                vec![
-                    email::contact_message(
-                        Kind::BookingConfirmed,
-                        &booking,
-                        &assigned,
-                        None,
-                        0,
-                        &svc.mail,
-                    ),
-                    email::producer_message(
-                        Kind::ProducerAssigned,
-                        &booking,
-                        &assigned,
-                        None,
-                        0,
-                        &svc.mail,
-                    ),
-                ],
-            )?;
-            let details = BookingDetails {
-                booking,
-                producer: Some(assigned),
-                history: Some(vec![event]),
-            };
-            if let Some(i) = idem {
-                let answer = idempotency_keys::Stored {
-                    request_hash: i.request_hash.clone(),
-                    status: 201,
-                    body: render(&details),
+    for _ in 0..MAX_ATTEMPTS {
+        let plan = plan(svc, order, actor, idem, now)?;
+        let planned = match plan {
+            Plan::Book(planned) => planned,
+            Plan::Replay { status, body } => return Ok(Ordered::Replayed { status, body }),
+            Plan::NoProducer => {
+                let alternatives = {
+                    let mut conn = svc.db.read()?;
+                    find_alternatives(&mut conn, slot, now, staff_override, None, svc)?
                 };
-                idempotency_keys::insert(conn, &i.key, &answer, &details.booking.id, now)?;
+                return Err(no_producer(slot, alternatives));
             }
-            Ok(Attempt::Booked(Box::new(details)))
-        })
-    })?;
-    match attempt {
-        Attempt::Booked(details) => {
-            svc.outbox.wake();
-            Ok(Ordered::Created(details))
-        }
-        Attempt::Replay { status, body } => Ok(Ordered::Replayed { status, body }),
-        Attempt::NoProducer => {
-            let alternatives = svc.db.write(|conn| {
-                find_alternatives(conn, slot, now, staff_override, None, &svc.limits)
-            })?;
-            Err(no_producer(slot, alternatives))
+        };
+        let written = svc.db.write(|conn| {
+            crate::db::write_transaction(conn, |conn| {
+                write(svc, conn, order, actor, idem, now, &planned, render)
+            })
+        });
+        match written {
+            Ok(Some(replayed)) => return Ok(replayed),
+            Ok(None) => {
+                svc.outbox.wake();
+                return Ok(Ordered::Created(Box::new(planned.details)));
+            }
+            Err(Error::Internal(e))
+                if e.downcast_ref::<diesel::result::Error>()
+                    .is_some_and(retryable) =>
+            {
+                continue
+            }
+            Err(e) => return Err(e),
         }
     }
+    Err(busy())
+}
+
+/// Decide, reading only: the producer (fairly, among those free), the coordinator, the
+/// booking, its history's first line and its messages.
+fn plan(
+    svc: &Services,
+    order: &NewOrder,
+    actor: &Actor,
+    idem: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> Result<Plan, Error> {
+    let slot = &order.slot;
+    let staff_override = slot.override_lead_time && actor.is_staff();
+    let mut conn = svc.db.read()?;
+    let conn = &mut *conn;
+    if let Some(replay) = replay(conn, idem)? {
+        return Ok(replay);
+    }
+    let roster = roster_for(&svc.db.roster, conn, slot, None)?;
+    let Some(choice) = scheduling::choose(&roster.engine, &need_of(slot)) else {
+        // The same order, sent twice at once, may have taken the producer just after the
+        // key was looked up: it is a replay, not a refusal.
+        if let Some(replay) = replay(conn, idem)? {
+            return Ok(replay);
+        }
+        return Ok(Plan::NoProducer);
+    };
+    let producer = &roster.people[choice.index];
+    let coordinator = super::coordinator_for(conn, producer.time_zone, now)?;
+    let window = producer_window(slot.start, slot.duration_minutes);
+    let booking = Booking {
+        id: uuid::Uuid::new_v4().to_string(),
+        number: ReservationNumber::generate(),
+        status: BookingStatus::Confirmed,
+        package_id: slot.package.id.clone(),
+        start: slot.start,
+        end: slot.end(),
+        window_start: window.start,
+        window_end: window.end,
+        time_zone: slot.time_zone,
+        duration_minutes: slot.duration_minutes,
+        producer_id: producer.id.clone(),
+        language: slot.language.clone(),
+        language_pending: choice.language_pending,
+        contact: order.contact.clone(),
+        company: order.company.clone(),
+        site: order.site.clone(),
+        meeting: order.meeting.clone(),
+        event: order.event.clone(),
+        extensions: order.extensions.clone(),
+        charges: charges(slot.package, slot.duration_minutes, &order.extensions),
+        cancellation_policy: Catalogue::get().policy(slot.package).to_vec(),
+        cancellation: None,
+        created_at: now,
+        updated_at: now,
+        erased_at: None,
+        coordinator,
+    };
+    let event = HistoryEvent {
+        at: now,
+        kind: EventKind::Created,
+        actor: actor.name(),
+        old: None,
+        new: Some((booking.start, booking.end)),
+        old_producer_id: None,
+        new_producer_id: Some(producer.id.clone()),
+        detail: staff_override.then(|| EventDetail {
+            override_lead_time: Some(true),
+            ..EventDetail::default()
+        }),
+    };
+    let assigned = producer.contact();
+    let messages = vec![
+        email::contact_message(
+            Kind::BookingConfirmed,
+            &booking,
+            &assigned,
+            None,
+            0,
+            &svc.mail,
+        ),
+        email::producer_message(
+            Kind::ProducerAssigned,
+            &booking,
+            &assigned,
+            None,
+            0,
+            &svc.mail,
+        ),
+    ];
+    Ok(Plan::Book(Box::new(Planned {
+        details: BookingDetails {
+            booking,
+            producer: Some(assigned),
+            history: Some(vec![event]),
+        },
+        messages,
+    })))
+}
+
+/// Write what was planned, in the caller's transaction: the answer stored for this key
+/// if the same order got there first, else nothing.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    svc: &Services,
+    conn: &mut DbConnection,
+    order: &NewOrder,
+    actor: &Actor,
+    idem: Option<&Idempotency>,
+    now: DateTime<Utc>,
+    planned: &Planned,
+    render: &dyn Fn(&BookingDetails) -> String,
+) -> Result<Option<Ordered>, Error> {
+    // The same order, sent twice at once, may have been recorded since we looked.
+    if let Some(Plan::Replay { status, body }) = replay(conn, idem)? {
+        return Ok(Some(Ordered::Replayed { status, body }));
+    }
+    if !actor.is_staff() && svc.limits.orders_per_email_per_day > 0 {
+        orders_per_email(
+            conn,
+            &order.contact.email,
+            svc.limits.orders_per_email_per_day,
+            now,
+        )?;
+    }
+    let details = &planned.details;
+    let booking = &details.booking;
+    bookings::insert(conn, booking)?;
+    if let Some(event) = details.history.as_ref().and_then(|h| h.first()) {
+        booking_events::record(conn, &booking.id, event, true)?;
+    }
+    outbox::enqueue(conn, &booking.id, planned.messages.clone())?;
+    if let Some(i) = idem {
+        let answer = idempotency_keys::Stored {
+            request_hash: i.request_hash.clone(),
+            status: 201,
+            body: render(details),
+        };
+        idempotency_keys::insert(conn, &i.key, &answer, &booking.id, now)?;
+    }
+    Ok(None)
 }
 
 /// Refuse a contact e-mail that placed `limit` orders in the last 24 hours. Counted from

@@ -42,10 +42,14 @@ fn slot_of(booking: &Booking) -> Result<SlotRequest, Error> {
     })
 }
 
-fn candidates_in(conn: &mut DbConnection, booking: &Booking) -> Result<Vec<Candidate>, Error> {
+fn candidates_in(
+    svc: &Services,
+    conn: &mut DbConnection,
+    booking: &Booking,
+) -> Result<Vec<Candidate>, Error> {
     let slot = slot_of(booking)?;
     let window = producer_window(booking.start, booking.duration_minutes);
-    let roster = roster_for(conn, &slot, Some(&booking.id))?;
+    let roster = roster_for(&svc.db.roster, conn, &slot, Some(&booking.id))?;
     Ok(roster
         .people
         .iter()
@@ -67,7 +71,7 @@ pub fn candidates(svc: &Services, number: &ReservationNumber) -> Result<Vec<Cand
     if booking.is_cancelled() {
         return Ok(Vec::new());
     }
-    let mut found = candidates_in(&mut conn, &booking)?;
+    let mut found = candidates_in(svc, &mut conn, &booking)?;
     found.sort_by_key(|c| !c.speaks);
     Ok(found)
 }
@@ -97,7 +101,7 @@ pub fn reassign(
                     "this producer already runs the booking; choose another",
                 ));
             }
-            let chosen = candidates_in(conn, &booking)?
+            let chosen = candidates_in(svc, conn, &booking)?
                 .into_iter()
                 .find(|c| c.producer.id == producer_id)
                 .ok_or_else(|| {

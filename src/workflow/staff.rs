@@ -31,7 +31,7 @@ pub struct Board {
 
 pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Board, Error> {
     let mut conn = svc.db.read()?;
-    let mut roster = roster::load(&mut conn, range, None, None)?;
+    let mut roster = roster::load(&svc.db.roster, &mut conn, range, None, None)?;
     if let Some(id) = only {
         let keep: Vec<bool> = roster.people.iter().map(|p| p.id == id).collect();
         let mut flags = keep.iter();

@@ -390,13 +390,14 @@ async fn the_desk_finds_moves_reassigns_confirms_a_language_and_cancels_with_a_w
     );
     assert!(mail_to(&app, "lea@producers.example").len() >= 2);
 
-    // Eight days from now is inside the lead time: refused with the way round it, then
+    // A Monday within eight days is inside the lead time: refused with the way round it, then
     // moved with the override.
     let soon = (chrono::Utc::now() + chrono::Duration::days(8))
         .with_timezone(&chrono_tz::Europe::Paris)
         .date_naive();
-    let soon =
-        soon + chrono::Duration::days((7 - soon.weekday().num_days_from_monday() as i64) % 7);
+    // The Monday of that week: two to eight days from now, always inside the lead time
+    // (the next Monday could be fourteen days away, outside it).
+    let soon = soon - chrono::Duration::days(soon.weekday().num_days_from_monday() as i64);
     let soon = soon.format("%Y-%m-%d").to_string();
     let page = v
         .post(

@@ -102,3 +102,95 @@ async fn two_instances_share_one_database_without_double_booking_or_double_sendi
     assert_eq!(counts["sent"], expected as u64, "{counts}");
     assert_eq!(counts["pending"], 0, "{counts}");
 }
+
+async fn available(app: &crate::helpers::TestApp) -> bool {
+    let ask = serde_json::json!({"package": "meeting-premium", "start": "2027-02-10T10:00",
+        "time_zone": "UTC", "duration_minutes": 60});
+    let r = app.post("/api/v1/availability", &ask).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["available"].as_bool().unwrap()
+}
+
+async fn roster_reads(app: &crate::helpers::TestApp) -> f64 {
+    let mut res = awc::Client::default()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    crate::operations::metric(&text, "greenroom_roster_reads_total")
+}
+
+/// Each instance keeps the roster in memory and reads it again only when it changed,
+/// whichever instance changed it: time off, a closure or new hours added through one are
+/// respected at once by the other.
+#[actix_web::test]
+async fn the_roster_kept_in_memory_follows_changes_made_through_another_instance() {
+    let a = spawn(Options::default()).await;
+    let b = spawn(Options {
+        database_url: Some(a.database_url.clone()),
+        ..Options::default()
+    })
+    .await;
+    let id = a
+        .add_producer(producer(
+            "Pat One",
+            "UTC",
+            &["en"],
+            weekdays("08:00", "18:00"),
+        ))
+        .await;
+    assert!(available(&b).await);
+    // Asked again and again, the roster is not read again while nothing changes.
+    let reads = roster_reads(&b).await;
+    for _ in 0..20 {
+        assert!(available(&b).await);
+    }
+    assert_eq!(roster_reads(&b).await, reads);
+
+    // Time off through A: B refuses the slot, and offers it again once it is removed.
+    let off = a
+        .post_as(
+            &a.admin,
+            &format!("/api/v1/producers/{id}/time-off"),
+            &serde_json::json!({"start": "2027-02-10T00:00", "end": "2027-02-11T00:00", "reason": "Course"}),
+        )
+        .await;
+    assert_eq!(off.status, 201, "{}", off.body);
+    assert!(!available(&b).await);
+    assert_eq!(roster_reads(&b).await, reads + 1.0);
+    let off_id = off.body["time_off"]["id"].as_str().unwrap();
+    let removed = a
+        .request(
+            "DELETE",
+            &format!("/api/v1/producers/{id}/time-off/{off_id}"),
+            Some(&a.admin),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    assert!(available(&b).await);
+
+    // A closure for the producer's zone, through A: B's answer follows.
+    let closed = a
+        .post_as(
+            &a.admin,
+            "/api/v1/closures",
+            &serde_json::json!({"name": "Founders' Day", "first_day": "2027-02-10", "zones": ["UTC"]}),
+        )
+        .await;
+    assert_eq!(closed.status, 201, "{}", closed.body);
+    assert!(!available(&b).await);
+
+    // A second producer added through A is free that day for B at once, with the
+    // closure not theirs (another zone).
+    a.add_producer(producer(
+        "Sam Two",
+        "Europe/Paris",
+        &["en"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    assert!(available(&b).await);
+}

@@ -133,7 +133,7 @@ async fn cors_for_configured_origins_only() {
     assert!(other.header("access-control-allow-origin").is_none());
 }
 
-fn metric(text: &str, line_start: &str) -> f64 {
+pub fn metric(text: &str, line_start: &str) -> f64 {
     text.lines()
         .find(|l| l.starts_with(line_start))
         .and_then(|l| l.rsplit(' ').next())

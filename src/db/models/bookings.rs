@@ -45,6 +45,38 @@ pub struct BookingRow {
     pub coordinator: Option<String>,
 }
 
+/// `bookings.status = 'confirmed'` written into the SQL, not bound: the overlap
+/// queries read a partial index (`WHERE status = 'confirmed'`), and a database that
+/// must check a bound value against the index's condition plans the statement again
+/// whenever the value is bound (SQLite re-prepares it; PostgreSQL cannot use the index
+/// in a generic plan). A fixed fragment with a static query id keeps one prepared
+/// statement per query, cached by diesel.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct IsConfirmed;
+
+impl diesel::expression::Expression for IsConfirmed {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for IsConfirmed {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("bookings.status = 'confirmed'");
+        Ok(())
+    }
+}
+
+impl diesel::expression::AppearsOnTable<bookings::table> for IsConfirmed {}
+impl diesel::expression::SelectableExpression<bookings::table> for IsConfirmed {}
+impl diesel::expression::ValidGrouping<()> for IsConfirmed {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+impl diesel::expression::ValidGrouping<bookings::producer_id> for IsConfirmed {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("booking parts serialise")
 }
@@ -298,7 +330,7 @@ pub fn busy_windows(
     range: Interval,
 ) -> QueryResult<Vec<(String, String, Interval)>> {
     let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = bookings::table
-        .filter(bookings::status.eq("confirmed"))
+        .filter(IsConfirmed)
         .filter(bookings::window_start.lt(to_db(range.end)))
         .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
         .filter(bookings::window_end.gt(to_db(range.start)))
@@ -322,7 +354,7 @@ pub fn loads(
     set_aside: Option<&str>,
 ) -> QueryResult<Vec<(String, i64)>> {
     bookings::table
-        .filter(bookings::status.eq("confirmed"))
+        .filter(IsConfirmed)
         .filter(bookings::window_start.lt(to_db(week.end)))
         .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(week.start))))
         .filter(bookings::window_end.gt(to_db(week.start)))
@@ -341,7 +373,7 @@ pub fn in_windows(
     limit: i64,
 ) -> anyhow::Result<Vec<Booking>> {
     let mut query = bookings::table
-        .filter(bookings::status.eq("confirmed"))
+        .filter(IsConfirmed)
         .filter(bookings::window_start.lt(to_db(range.end)))
         .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
         .filter(bookings::window_end.gt(to_db(range.start)))
@@ -395,7 +427,7 @@ pub fn upcoming_numbers_of(
 ) -> QueryResult<Vec<ReservationNumber>> {
     Ok(bookings::table
         .filter(bookings::producer_id.eq(producer_id))
-        .filter(bookings::status.eq("confirmed"))
+        .filter(IsConfirmed)
         .filter(bookings::window_end.gt(to_db(now)))
         .order(bookings::start_at)
         .select(bookings::reservation_number)
@@ -413,7 +445,7 @@ pub fn numbers_overlapping(
 ) -> QueryResult<Vec<ReservationNumber>> {
     Ok(bookings::table
         .filter(bookings::producer_id.eq(producer_id))
-        .filter(bookings::status.eq("confirmed"))
+        .filter(IsConfirmed)
         .filter(bookings::window_start.lt(to_db(range.end)))
         .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
         .filter(bookings::window_end.gt(to_db(range.start)))

@@ -31,6 +31,7 @@ pub struct OutboxRow {
 
 /// A message to send: its kind (a template's name), to whom, in which language, and the
 /// view its templates render.
+#[derive(Clone)]
 pub struct NewMessage {
     pub kind: &'static str,
     pub recipient: String,

@@ -60,6 +60,17 @@ pub fn by_producer(conn: &mut DbConnection) -> QueryResult<HashMap<String, Vec<T
     Ok(by)
 }
 
+/// Every period of time off, as (producer, stretch): what the roster in memory holds.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, Interval)>> {
+    let rows: Vec<(String, NaiveDateTime, NaiveDateTime)> = time_off::table
+        .select((time_off::producer_id, time_off::start_at, time_off::end_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(p, s, e)| (p, Interval::new(from_db(s), from_db(e))))
+        .collect())
+}
+
 /// (producer id, interval) of every time off overlapping `range`.
 pub fn overlapping(
     conn: &mut DbConnection,

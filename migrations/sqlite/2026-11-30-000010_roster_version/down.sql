@@ -1,0 +1,10 @@
+DROP TRIGGER producers_roster_insert;
+DROP TRIGGER producers_roster_update;
+DROP TRIGGER producers_roster_delete;
+DROP TRIGGER time_off_roster_insert;
+DROP TRIGGER time_off_roster_update;
+DROP TRIGGER time_off_roster_delete;
+DROP TRIGGER closures_roster_insert;
+DROP TRIGGER closures_roster_update;
+DROP TRIGGER closures_roster_delete;
+DROP TABLE roster_version;
