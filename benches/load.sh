@@ -48,13 +48,23 @@ drive() {
   PEAK_RSS=$(awk -v a="$PEAK_RSS" -v b="${rss:-0}" 'BEGIN {print (b > a) ? b : a}')
 }
 
+# seed PREFIX URL: 500 producers, a few orders (a booking to copy), then the schedule
+# filled to $ASSIGNMENTS assignments over two years.
+ASSIGNMENTS="${ASSIGNMENTS:-200000}"
+seed() {
+  "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --concurrency 8 --duration 1 \
+    --producers 500 --mix orders >"$WORK/$1_warm.out"
+  echo; echo "### the schedule: $("$LOAD" --seed "$ASSIGNMENTS" --seed-url "$2")"
+}
+
 # rate KEY OP / p50 KEY OP / p99 KEY OP: a figure of a run's report.
 rate() { awk -v op="$2" '$1 == op {print $3}' "$WORK/$1.out"; }
 p50() { awk -v op="$2" '$1 == op {print $4}' "$WORK/$1.out"; }
 p99() { awk -v op="$2" '$1 == op {print $6}' "$WORK/$1.out"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f %%", (b > 0) ? 100 * a / b : 0}'; }
 
-echo "## machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F); $CLIENTS clients unless said"
+echo "## machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F); $CLIENTS clients unless said;"
+echo "## availability and orders with 500 producers and $ASSIGNMENTS assignments"
 
 echo; echo "## SQLite"
 SQLITE="sqlite://$WORK/load.db"
@@ -64,6 +74,7 @@ drive s_healthz "SQLite server, GET /healthz (the floor)" healthz 0
 drive s_packages "SQLite server, GET /api/v1/packages" packages 0
 drive s_openapi "SQLite server, GET /api/v1/openapi.json" openapi 0
 drive s_slots "SQLite, a month of free start times, 50 producers" slots 50 1
+seed s "$SQLITE"
 drive s_avail "SQLite, availability, 500 producers" availability 500
 drive s_orders "SQLite, orders, 500 producers" orders 500
 stop
@@ -77,6 +88,7 @@ psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS greenroom_load WITH (FORCE)" -c "C
 TOKEN=$("$B" staff-token create --role admin --database-url "$PG_URL" | tail -n1)
 serve "$PG_URL" 18081
 drive p_healthz "PostgreSQL server, GET /healthz (the floor)" healthz 0
+seed p "$PG_URL"
 drive p_avail "PostgreSQL, availability, 500 producers" availability 500
 drive p_orders "PostgreSQL, orders, 500 producers" orders 500
 stop

@@ -552,39 +552,47 @@ impl LoadTest {
     }
 }
 
+/// The database at `url`, and a booking of the next two years to copy.
+fn open_with_template(
+    url: &str,
+) -> anyhow::Result<(greenroom::db::Database, greenroom::domain::booking::Booking)> {
+    use greenroom::db::{models::bookings, Database, DbUrl};
+    let url = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
+    let database = Database::open(&url, 2, Duration::from_secs(30))?;
+    let now = Utc::now();
+    let range = greenroom::scheduling::Interval::new(now, now + chrono::Duration::days(730));
+    let template = bookings::in_windows(&mut *database.read()?, range, None, 1)?
+        .into_iter()
+        .next()
+        .context("no booking to copy: run some orders against this database first")?;
+    Ok((database, template))
+}
+
 /// The database's own limit for orders: the statements an order cannot avoid (the
 /// booking, its first history event, its two outbox messages), run by Greenroom's own
 /// code through its write path, one transaction an order, in a loop on this process's
 /// thread for `duration`. Copies a booking already in the database (run the orders
-/// first) so the rows are of real sizes; each copy is a year from now or later, one
+/// first) so the rows are of real sizes; each copy is three years from now or later, one
 /// after the other for the same producer, so the double-booking check runs as usual.
 /// Writes into the database: point it at a copy.
 fn db_limit(url: &str, duration: Duration) -> anyhow::Result<()> {
+    use greenroom::db;
     use greenroom::db::models::{booking_events, bookings, outbox, producers};
-    use greenroom::db::{self, Database, DbUrl};
     use greenroom::domain::booking::{EventKind, HistoryEvent};
     use greenroom::email::{self, Kind, MailConfig};
 
-    let url = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
-    let database = Database::open(&url, 2, Duration::from_secs(30))?;
+    let (database, template) = open_with_template(url)?;
+    let url = database.url.clone();
     let now = Utc::now();
-    let (template, producer) = {
-        let mut conn = database.read()?;
-        let range = greenroom::scheduling::Interval::new(now, now + chrono::Duration::days(730));
-        let template = bookings::in_windows(&mut conn, range, None, 1)?
-            .into_iter()
-            .next()
-            .context("no booking to copy: run some orders against this database first")?;
-        let producer = producers::contact_of(&mut conn, &template.producer_id)?
-            .context("the booking's producer is not on the roster")?;
-        (template, producer)
-    };
+    let producer = producers::contact_of(&mut *database.read()?, &template.producer_id)?
+        .context("the booking's producer is not on the roster")?;
     let mail = MailConfig::default();
     let messages = vec![
         email::contact_message(Kind::BookingConfirmed, &template, &producer, None, 0, &mail),
         email::producer_message(Kind::ProducerAssigned, &template, &producer, None, 0, &mail),
     ];
-    let first = (now + chrono::Duration::days(400))
+    // Past the two years `--seed` fills, so the copies meet nothing already there.
+    let first = (now + chrono::Duration::days(3 * 365))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .expect("midnight")
@@ -629,6 +637,81 @@ fn db_limit(url: &str, duration: Duration) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Fill the schedule with `count` confirmed bookings (assignments) copied from one
+/// already there, spread evenly over the next two years across every producer on the
+/// roster, so that measurements run against a schedule of that size. Written 1,000 to a
+/// transaction, without e-mails.
+fn seed(url: &str, count: usize) -> anyhow::Result<()> {
+    use greenroom::db;
+    use greenroom::db::models::{bookings, producers};
+
+    let (database, template) = open_with_template(url)?;
+    let now = Utc::now();
+    let roster = producers::list(&mut *database.read()?)?;
+    anyhow::ensure!(!roster.is_empty(), "no producer on the roster");
+    let each = count.div_ceil(roster.len()) as i32;
+    let window = 30 + template.duration_minutes;
+    // Half hours between one producer's assignments, over two years.
+    let step = (2 * 365 * 48 / each.max(1)).max(1);
+    anyhow::ensure!(
+        i64::from(step) * 30 > window,
+        "{count} assignments over {} producers would overlap; add producers",
+        roster.len()
+    );
+    let first = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        + chrono::Duration::days(1);
+    let started = Instant::now();
+    let (mut written, mut inserted) = (0, 0);
+    while written < count {
+        let batch = (count - written).min(1000);
+        database.write(|conn| {
+            db::write_transaction(conn, |conn| -> anyhow::Result<()> {
+                for i in written..written + batch {
+                    let mut b = template.clone();
+                    b.id = uuid::Uuid::new_v4().to_string();
+                    b.number = greenroom::domain::reservation_number::ReservationNumber::generate();
+                    b.producer_id = roster[i % roster.len()].id.clone();
+                    // Each producer's k-th assignment, offset by producer so that starts
+                    // differ across the roster.
+                    let k = (i / roster.len()) as i32;
+                    let offset = (i % roster.len()) as i32 % step;
+                    b.window_start =
+                        first + chrono::Duration::minutes(30 * i64::from(k * step + offset));
+                    b.start = b.window_start + chrono::Duration::minutes(30);
+                    b.end = b.start + chrono::Duration::minutes(b.duration_minutes);
+                    b.window_end = b.end;
+                    // A savepoint each: one that meets a booking already there is
+                    // left out, the rest of the batch goes in.
+                    use diesel::Connection;
+                    match conn.transaction(|conn| bookings::insert(conn, &b)) {
+                        Ok(()) => inserted += 1,
+                        Err(e) if db::is_double_booking(&e) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(())
+            })
+        })?;
+        written += batch;
+    }
+    if database.is_postgres() {
+        // As autovacuum would soon: the planner's statistics, for the table it just grew.
+        use diesel::RunQueryDsl;
+        diesel::sql_query("ANALYZE bookings").execute(&mut *database.read()?)?;
+    }
+    println!(
+        "seeded {inserted} assignments over {} producers in {:.1} s ({} met a booking already there)",
+        roster.len(),
+        started.elapsed().as_secs_f64(),
+        written - inserted
+    );
+    Ok(())
+}
+
 /// Drive a running Greenroom and report what it did.
 #[derive(Debug, clap::Parser)]
 #[command(name = "greenroom-loadtest", version)]
@@ -660,6 +743,12 @@ struct Args {
     /// writes rows: point it at a copy.
     #[arg(long, value_name = "DATABASE_URL")]
     db_limit: Option<String>,
+    /// Instead of driving the service, add this many assignments to the database at
+    /// --seed-url, spread over two years and the whole roster (see `seed`).
+    #[arg(long, requires = "seed_url")]
+    seed: Option<usize>,
+    #[arg(long, value_name = "DATABASE_URL")]
+    seed_url: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -668,6 +757,15 @@ fn main() -> std::process::ExitCode {
     if args.concurrency == 0 || args.duration == 0 {
         eprintln!("greenroom-loadtest: --concurrency and --duration must be at least 1");
         return std::process::ExitCode::FAILURE;
+    }
+    if let (Some(count), Some(url)) = (args.seed, &args.seed_url) {
+        return match seed(url, count) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("greenroom-loadtest: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
     }
     if let Some(url) = &args.db_limit {
         return match db_limit(url, Duration::from_secs(args.duration)) {

@@ -166,7 +166,7 @@ impl Manager {
                 loop {
                     match c.batch_execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
+                         PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000; PRAGMA mmap_size = 0;",
                     ) {
                         Ok(()) => break,
                         Err(e) if tries < 100 && is_transient(&e) => {

@@ -62,13 +62,17 @@ pub fn by_producer(conn: &mut DbConnection) -> QueryResult<HashMap<String, Vec<T
 
 /// Every period of time off, as (producer, stretch): what the roster in memory holds.
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, Interval)>> {
-    let rows: Vec<(String, NaiveDateTime, NaiveDateTime)> = time_off::table
-        .select((time_off::producer_id, time_off::start_at, time_off::end_at))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
+    Ok(stretches(
+        time_off::table
+            .select((time_off::producer_id, time_off::start_at, time_off::end_at))
+            .load(conn)?,
+    ))
+}
+
+fn stretches(rows: Vec<(String, NaiveDateTime, NaiveDateTime)>) -> Vec<(String, Interval)> {
+    rows.into_iter()
         .map(|(p, s, e)| (p, Interval::new(from_db(s), from_db(e))))
-        .collect())
+        .collect()
 }
 
 /// (producer id, interval) of every time off overlapping `range`.
@@ -76,15 +80,13 @@ pub fn overlapping(
     conn: &mut DbConnection,
     range: Interval,
 ) -> QueryResult<Vec<(String, Interval)>> {
-    let rows: Vec<(String, NaiveDateTime, NaiveDateTime)> = time_off::table
-        .filter(time_off::start_at.lt(to_db(range.end)))
-        .filter(time_off::end_at.gt(to_db(range.start)))
-        .select((time_off::producer_id, time_off::start_at, time_off::end_at))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(p, s, e)| (p, Interval::new(from_db(s), from_db(e))))
-        .collect())
+    Ok(stretches(
+        time_off::table
+            .filter(time_off::start_at.lt(to_db(range.end)))
+            .filter(time_off::end_at.gt(to_db(range.start)))
+            .select((time_off::producer_id, time_off::start_at, time_off::end_at))
+            .load(conn)?,
+    ))
 }
 
 pub fn insert(
