@@ -314,6 +314,10 @@ impl Database {
         };
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
+            // A PostgreSQL connection may have died with its server; a SQLite one
+            // cannot, and its ping (a statement parsed anew each time) was paid by every
+            // request. The file itself is checked by `check_file`.
+            .test_on_check_out(url.is_postgres())
             .min_idle(Some(1))
             .connection_timeout(checkout_timeout)
             .build(manager)
@@ -636,9 +640,81 @@ pub fn from_db(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     t.and_utc()
 }
 
+/// A timestamp as SQLite stores it (`YYYY-MM-DD HH:MM:SS`, perhaps with a fraction), read
+/// without a format string; anything else falls back to chrono's parser.
+pub fn parse_stored_time(s: &str) -> diesel::deserialize::Result<chrono::NaiveDateTime> {
+    fn digits(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    }
+    let fast = || -> Option<chrono::NaiveDateTime> {
+        let b = s.as_bytes();
+        if b.len() < 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b' '
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let nanos = match &b[19..] {
+            [] => 0,
+            [b'.', frac @ ..] if !frac.is_empty() && frac.len() <= 9 => {
+                digits(frac)? * 10u32.pow(9 - frac.len() as u32)
+            }
+            _ => return None,
+        };
+        chrono::NaiveDate::from_ymd_opt(
+            digits(&b[0..4])? as i32,
+            digits(&b[5..7])?,
+            digits(&b[8..10])?,
+        )?
+        .and_hms_nano_opt(
+            digits(&b[11..13])?,
+            digits(&b[14..16])?,
+            digits(&b[17..19])?,
+            nanos,
+        )
+    };
+    match fast() {
+        Some(t) => Ok(t),
+        None => Ok(
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))?,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_times_read_as_chrono_reads_them() {
+        for s in [
+            "2027-01-04 08:00:00",
+            "2027-03-28 01:30:00.5",
+            "2027-12-31 23:59:59.123456789",
+            "2028-02-29 12:00:00.000001",
+            "2027-01-04T08:00:00",
+        ] {
+            let expected = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
+                .unwrap();
+            assert_eq!(parse_stored_time(s).unwrap(), expected, "{s}");
+        }
+        for bad in [
+            "",
+            "2027-02-30 08:00:00",
+            "2027-01-04 25:00:00",
+            "2027-01-04 08:00",
+            "yesterday",
+        ] {
+            assert!(parse_stored_time(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn urls_pick_the_backend() {

@@ -97,16 +97,16 @@ pub struct RosterCache {
 impl RosterCache {
     /// The roster as the database has it now: the snapshot in memory if its version is
     /// current, else read anew (and kept, unless a newer one was kept meanwhile).
-    fn snapshot(&self, conn: &mut DbConnection) -> anyhow::Result<Arc<Snapshot>> {
-        // Loaded rather than `first()`: SQLite plans `LIMIT ?` with the bound value, so
-        // a statement with one is prepared again on every run.
-        let version: i64 = roster_version::table
-            .filter(roster_version::id.eq(1))
-            .select(roster_version::version)
-            .load(conn)?
-            .first()
-            .copied()
-            .context("the roster_version row is missing; run `greenroom migrate`")?;
+    /// `seen`: the version as read with the assignments, when some were.
+    fn snapshot(
+        &self,
+        conn: &mut DbConnection,
+        seen: Option<i64>,
+    ) -> anyhow::Result<Arc<Snapshot>> {
+        let version = match seen {
+            Some(v) => v,
+            None => current_version(conn)?,
+        };
         let kept = self
             .current
             .read()
@@ -117,6 +117,7 @@ impl RosterCache {
         }
         // Read after the version, so the data is at least as new as the number it is
         // kept under.
+        let version = current_version(conn)?;
         let fresh = Arc::new(Snapshot::read(conn, version)?);
         self.reads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -131,8 +132,21 @@ impl RosterCache {
     }
 }
 
+/// The roster's version now. Loaded rather than `first()`: SQLite plans `LIMIT ?` with
+/// the bound value, so a statement with one is prepared again on every run.
+fn current_version(conn: &mut DbConnection) -> anyhow::Result<i64> {
+    roster_version::table
+        .filter(roster_version::id.eq(1))
+        .select(roster_version::version)
+        .load(conn)?
+        .first()
+        .copied()
+        .context("the roster_version row is missing; run `greenroom migrate`")
+}
+
 /// Everything the engine needs about the roster around `range`: the roster (from
-/// memory, see `RosterCache`), the assignments overlapping `range` (one query), and,
+/// memory, see `RosterCache`), the assignments overlapping `range` (one statement, which
+/// also reads the roster's version), and,
 /// when `week` is given, each one's number of assignments in that week (counted by the
 /// database). `set_aside` leaves one booking out (a booking being moved).
 pub fn load(
@@ -142,10 +156,11 @@ pub fn load(
     week: Option<Interval>,
     set_aside: Option<&str>,
 ) -> anyhow::Result<Roster> {
-    let snapshot = cache.snapshot(conn)?;
+    let (seen, windows) = bookings::busy_windows(conn, range)?;
+    let snapshot = cache.snapshot(conn, seen)?;
     let n = snapshot.profiles.len();
     let mut busy: Vec<Vec<Interval>> = vec![Vec::new(); n];
-    for (booking, producer, window) in bookings::busy_windows(conn, range)? {
+    for (booking, producer, window) in windows {
         if Some(booking.as_str()) != set_aside {
             if let Some(&i) = snapshot.index.get(&producer) {
                 busy[i].push(window);

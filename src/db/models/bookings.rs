@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::result::Error::DeserializationError;
 
 use crate::db::schema::bookings;
 use crate::db::{from_db, to_db, DbConnection};
@@ -324,27 +325,117 @@ pub fn earliest_overlapping_start(t: DateTime<Utc>) -> DateTime<Utc> {
     t - Duration::minutes(MAX_DURATION + PREPARATION_MINUTES)
 }
 
-/// (booking id, producer id, window) of confirmed bookings whose window overlaps `range`.
-pub fn busy_windows(
-    conn: &mut DbConnection,
-    range: Interval,
-) -> QueryResult<Vec<(String, String, Interval)>> {
-    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = bookings::table
-        .filter(IsConfirmed)
-        .filter(bookings::window_start.lt(to_db(range.end)))
-        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
-        .filter(bookings::window_end.gt(to_db(range.start)))
-        .select((
-            bookings::id,
-            bookings::producer_id,
-            bookings::window_start,
-            bookings::window_end,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(b, p, s, e)| (b, p, Interval::new(from_db(s), from_db(e))))
-        .collect())
+/// The filters of an overlap query: confirmed bookings whose window overlaps `range`,
+/// read from the bounded index range (see `earliest_overlapping_start`).
+macro_rules! overlapping {
+    ($query:expr, $range:expr) => {
+        $query
+            .filter(IsConfirmed)
+            .filter(bookings::window_start.lt(to_db($range.end)))
+            .filter(bookings::window_start.gt(to_db(earliest_overlapping_start($range.start))))
+            .filter(bookings::window_end.gt(to_db($range.start)))
+    };
+}
+
+/// A window's bound as the text SQLite stores it: read as text and parsed by
+/// `db::parse_stored_time`, several times faster than diesel's general timestamp parsing,
+/// which was most of an availability answer's time with a large schedule.
+macro_rules! stored_text {
+    ($name:ident, $sql:literal) => {
+        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+        struct $name;
+
+        impl diesel::expression::Expression for $name {
+            type SqlType = diesel::sql_types::Text;
+        }
+
+        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+            ) -> QueryResult<()> {
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+
+        impl diesel::expression::AppearsOnTable<bookings::table> for $name {}
+        impl diesel::expression::SelectableExpression<bookings::table> for $name {}
+        impl diesel::expression::ValidGrouping<()> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+    };
+}
+
+stored_text!(WindowStartText, "bookings.window_start");
+stored_text!(WindowEndText, "bookings.window_end");
+
+/// The roster's version (see `db::roster`), read by the same statement as the
+/// assignments so that an answer costs one statement, not two.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct RosterVersion;
+
+impl diesel::expression::Expression for RosterVersion {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for RosterVersion {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("(SELECT version FROM roster_version WHERE id = 1)");
+        Ok(())
+    }
+}
+
+impl diesel::expression::AppearsOnTable<bookings::table> for RosterVersion {}
+impl diesel::expression::SelectableExpression<bookings::table> for RosterVersion {}
+impl diesel::expression::ValidGrouping<()> for RosterVersion {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+/// What `busy_windows` reads: the roster's version as of the same moment (none when no
+/// window overlaps), and (booking id, producer id, window) of each one that does.
+pub type BusyWindows = (Option<i64>, Vec<(String, String, Interval)>);
+
+/// Confirmed bookings whose window overlaps `range`, with the roster's version.
+pub fn busy_windows(conn: &mut DbConnection, range: Interval) -> QueryResult<BusyWindows> {
+    let mut version = None;
+    let mut windows = Vec::new();
+    if let DbConnection::Sqlite(sqlite) = conn {
+        let rows: Vec<(String, String, String, String, i64)> = overlapping!(bookings::table, range)
+            .select((
+                bookings::id,
+                bookings::producer_id,
+                WindowStartText,
+                WindowEndText,
+                RosterVersion,
+            ))
+            .load(sqlite)?;
+        for (b, p, s, e, v) in rows {
+            let start = crate::db::parse_stored_time(&s).map_err(DeserializationError)?;
+            let end = crate::db::parse_stored_time(&e).map_err(DeserializationError)?;
+            windows.push((b, p, Interval::new(from_db(start), from_db(end))));
+            version = Some(v);
+        }
+        return Ok((version, windows));
+    }
+    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, i64)> =
+        overlapping!(bookings::table, range)
+            .select((
+                bookings::id,
+                bookings::producer_id,
+                bookings::window_start,
+                bookings::window_end,
+                RosterVersion,
+            ))
+            .load(conn)?;
+    for (b, p, s, e, v) in rows {
+        windows.push((b, p, Interval::new(from_db(s), from_db(e))));
+        version = Some(v);
+    }
+    Ok((version, windows))
 }
 
 /// Each producer's number of confirmed bookings overlapping `week`, leaving one out.
@@ -353,11 +444,7 @@ pub fn loads(
     week: Interval,
     set_aside: Option<&str>,
 ) -> QueryResult<Vec<(String, i64)>> {
-    bookings::table
-        .filter(IsConfirmed)
-        .filter(bookings::window_start.lt(to_db(week.end)))
-        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(week.start))))
-        .filter(bookings::window_end.gt(to_db(week.start)))
+    overlapping!(bookings::table, week)
         .filter(bookings::id.ne(set_aside.unwrap_or("")))
         .group_by(bookings::producer_id)
         .select((bookings::producer_id, diesel::dsl::count_star()))
@@ -372,12 +459,7 @@ pub fn in_windows(
     producer: Option<&str>,
     limit: i64,
 ) -> anyhow::Result<Vec<Booking>> {
-    let mut query = bookings::table
-        .filter(IsConfirmed)
-        .filter(bookings::window_start.lt(to_db(range.end)))
-        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
-        .filter(bookings::window_end.gt(to_db(range.start)))
-        .into_boxed();
+    let mut query = overlapping!(bookings::table, range).into_boxed();
     if let Some(p) = producer {
         query = query.filter(bookings::producer_id.eq(p.to_string()));
     }
