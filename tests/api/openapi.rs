@@ -135,3 +135,55 @@ async fn the_reference_page_is_served_with_its_renderer_and_no_inline_script() {
         js.len()
     );
 }
+
+/// The description is large and never changes: a client that takes gzip gets the copy
+/// compressed once, which reads back to the same document; one that does not (or refuses
+/// it with q=0) gets plain JSON.
+#[actix_web::test]
+async fn the_description_travels_gzipped_to_clients_that_take_it() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let get = |encoding: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let mut req =
+                awc::Client::default().get(format!("{}/api/v1/openapi.json", app.address));
+            if let Some(e) = encoding {
+                req = req.insert_header(("Accept-Encoding", e));
+            }
+            let mut res = req.send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            let coding = res
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string());
+            let vary = res
+                .headers()
+                .get("vary")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = res.body().limit(10 * 1024 * 1024).await.unwrap().to_vec();
+            (coding, vary, body)
+        }
+    };
+    let (coding, vary, plain) = get(None).await;
+    assert_eq!(coding, None);
+    assert_eq!(vary.as_deref(), Some("Accept-Encoding"));
+    assert_eq!(serde_json::from_slice::<Value>(&plain).unwrap(), document());
+
+    let (coding, _, zipped) = get(Some("br;q=1.0, gzip;q=0.8, *;q=0.1")).await;
+    assert_eq!(coding.as_deref(), Some("gzip"));
+    assert!(
+        zipped.len() * 5 < plain.len(),
+        "{} vs {}",
+        zipped.len(),
+        plain.len()
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&zipped[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain);
+
+    let (coding, _, _) = get(Some("gzip;q=0, identity")).await;
+    assert_eq!(coding, None);
+}
