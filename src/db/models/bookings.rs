@@ -46,37 +46,48 @@ pub struct BookingRow {
     pub coordinator: Option<String>,
 }
 
-/// `bookings.status = 'confirmed'` written into the SQL, not bound: the overlap
-/// queries read a partial index (`WHERE status = 'confirmed'`), and a database that
-/// must check a bound value against the index's condition plans the statement again
-/// whenever the value is bound (SQLite re-prepares it; PostgreSQL cannot use the index
-/// in a generic plan). A fixed fragment with a static query id keeps one prepared
-/// statement per query, cached by diesel.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-pub struct IsConfirmed;
+/// A fixed piece of SQL over `bookings` as a diesel expression of type `$ty`: no bound
+/// value, a static query id, so each query using it is prepared once and cached.
+macro_rules! fixed_sql {
+    ($(#[$doc:meta])* $vis:vis $name:ident: $ty:ty = $sql:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+        $vis struct $name;
 
-impl diesel::expression::Expression for IsConfirmed {
-    type SqlType = diesel::sql_types::Bool;
+        impl diesel::expression::Expression for $name {
+            type SqlType = $ty;
+        }
+
+        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+            ) -> QueryResult<()> {
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+
+        impl diesel::expression::AppearsOnTable<bookings::table> for $name {}
+        impl diesel::expression::SelectableExpression<bookings::table> for $name {}
+        impl diesel::expression::ValidGrouping<()> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+        impl diesel::expression::ValidGrouping<bookings::producer_id> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+    };
 }
 
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for IsConfirmed {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.push_sql("bookings.status = 'confirmed'");
-        Ok(())
-    }
-}
-
-impl diesel::expression::AppearsOnTable<bookings::table> for IsConfirmed {}
-impl diesel::expression::SelectableExpression<bookings::table> for IsConfirmed {}
-impl diesel::expression::ValidGrouping<()> for IsConfirmed {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-impl diesel::expression::ValidGrouping<bookings::producer_id> for IsConfirmed {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
+fixed_sql!(
+    /// `bookings.status = 'confirmed'` written into the SQL, not bound: the overlap
+    /// queries read a partial index (`WHERE status = 'confirmed'`), and a database that
+    /// must check a bound value against the index's condition plans the statement again
+    /// whenever the value is bound (SQLite re-prepares it; PostgreSQL cannot use the index
+    /// in a generic plan). A fixed fragment with a static query id keeps one prepared
+    /// statement per query, cached by diesel.
+    pub IsConfirmed: diesel::sql_types::Bool = "bookings.status = 'confirmed'"
+);
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("booking parts serialise")
@@ -337,63 +348,22 @@ macro_rules! overlapping {
     };
 }
 
-/// A window's bound as the text SQLite stores it: read as text and parsed by
-/// `db::parse_stored_time`, several times faster than diesel's general timestamp parsing,
-/// which was most of an availability answer's time with a large schedule.
-macro_rules! stored_text {
-    ($name:ident, $sql:literal) => {
-        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-        struct $name;
+fixed_sql!(
+    /// A window's bound as the text SQLite stores it: read as text and parsed by
+    /// `db::parse_stored_time`, several times faster than diesel's general timestamp parsing,
+    /// which was most of an availability answer's time with a large schedule.
+    WindowStartText: diesel::sql_types::Text = "bookings.window_start"
+);
+fixed_sql!(
+    /// The other bound, as `WindowStartText`.
+    WindowEndText: diesel::sql_types::Text = "bookings.window_end"
+);
 
-        impl diesel::expression::Expression for $name {
-            type SqlType = diesel::sql_types::Text;
-        }
-
-        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
-            fn walk_ast<'b>(
-                &'b self,
-                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-            ) -> QueryResult<()> {
-                out.push_sql($sql);
-                Ok(())
-            }
-        }
-
-        impl diesel::expression::AppearsOnTable<bookings::table> for $name {}
-        impl diesel::expression::SelectableExpression<bookings::table> for $name {}
-        impl diesel::expression::ValidGrouping<()> for $name {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-    };
-}
-
-stored_text!(WindowStartText, "bookings.window_start");
-stored_text!(WindowEndText, "bookings.window_end");
-
-/// The roster's version (see `db::roster`), read by the same statement as the
-/// assignments so that an answer costs one statement, not two.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-struct RosterVersion;
-
-impl diesel::expression::Expression for RosterVersion {
-    type SqlType = diesel::sql_types::BigInt;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for RosterVersion {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.push_sql("(SELECT version FROM roster_version WHERE id = 1)");
-        Ok(())
-    }
-}
-
-impl diesel::expression::AppearsOnTable<bookings::table> for RosterVersion {}
-impl diesel::expression::SelectableExpression<bookings::table> for RosterVersion {}
-impl diesel::expression::ValidGrouping<()> for RosterVersion {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
+fixed_sql!(
+    /// The roster's version (see `db::roster`), read by the same statement as the
+    /// assignments so that an answer costs one statement, not two.
+    RosterVersion: diesel::sql_types::BigInt = "(SELECT version FROM roster_version WHERE id = 1)"
+);
 
 /// What `busy_windows` reads: the roster's version as of the same moment (none when no
 /// window overlaps), and (booking id, producer id, window) of each one that does.
