@@ -760,23 +760,18 @@ fn main() -> std::process::ExitCode {
         eprintln!("greenroom-loadtest: --concurrency and --duration must be at least 1");
         return std::process::ExitCode::FAILURE;
     }
-    if let (Some(count), Some(url)) = (args.seed, &args.seed_url) {
-        return match seed(url, count) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("greenroom-loadtest: {e:#}");
-                std::process::ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(url) = &args.db_limit {
-        return match db_limit(url, Duration::from_secs(args.duration)) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("greenroom-loadtest: {e:#}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+    let database_mode = match (args.seed, &args.seed_url, &args.db_limit) {
+        (Some(count), Some(url), _) => Some(seed(url, count)),
+        (_, _, Some(url)) => Some(db_limit(url, Duration::from_secs(args.duration))),
+        _ => None,
+    };
+    match database_mode {
+        Some(Ok(())) => return std::process::ExitCode::SUCCESS,
+        Some(Err(e)) => {
+            eprintln!("greenroom-loadtest: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+        None => {}
     }
     let Some(token) = args.token else {
         eprintln!("greenroom-loadtest: --token (or GREENROOM_TOKEN) is needed: an admin token of the service");

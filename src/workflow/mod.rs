@@ -250,8 +250,15 @@ fn with_retries<T>(
     conn: &mut DbConnection,
     mut f: impl FnMut(&mut DbConnection) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    retrying(|| db::write_transaction(conn, &mut f))
+}
+
+/// Run `attempt` again while the database refuses it for a race lost to another writer
+/// (a double booking, a taken reservation number or idempotency key, a transient
+/// failure), up to `MAX_ATTEMPTS` times.
+fn retrying<T>(mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
     for _ in 0..MAX_ATTEMPTS {
-        match db::write_transaction(conn, &mut f) {
+        match attempt() {
             Err(Error::Internal(e))
                 if e.downcast_ref::<diesel::result::Error>()
                     .is_some_and(retryable) =>

@@ -15,10 +15,7 @@ use crate::domain::reservation_number::ReservationNumber;
 use crate::email::{self, Kind};
 use crate::scheduling::{self, producer_window};
 
-use super::{
-    busy, find_alternatives, need_of, no_producer, retryable, roster_for, Actor, Services,
-    MAX_ATTEMPTS,
-};
+use super::{find_alternatives, need_of, no_producer, retrying, roster_for, Actor, Services};
 
 /// A client's `Idempotency-Key` and a hash of the body it came with.
 pub struct Idempotency {
@@ -88,9 +85,8 @@ pub fn place(
     let staff_override = slot.override_lead_time && actor.is_staff();
     check_lead_time(slot, now, staff_override, svc.limits.horizon_days)
         .map_err(|e| Error::Invalid(vec![e]))?;
-    for _ in 0..MAX_ATTEMPTS {
-        let plan = plan(svc, order, actor, idem, now)?;
-        let planned = match plan {
+    retrying(|| {
+        let planned = match plan(svc, order, actor, idem, now)? {
             Plan::Book(planned) => planned,
             Plan::Replay { status, body } => return Ok(Ordered::Replayed { status, body }),
             Plan::NoProducer => {
@@ -101,27 +97,19 @@ pub fn place(
                 return Err(no_producer(slot, alternatives));
             }
         };
-        let written = svc.db.write(|conn| {
+        let replayed = svc.db.write(|conn| {
             crate::db::write_transaction(conn, |conn| {
                 write(svc, conn, order, actor, idem, now, &planned, render)
             })
-        });
-        match written {
-            Ok(Some(replayed)) => return Ok(replayed),
-            Ok(None) => {
+        })?;
+        Ok(match replayed {
+            Some(replayed) => replayed,
+            None => {
                 svc.outbox.wake();
-                return Ok(Ordered::Created(Box::new(planned.details)));
+                Ordered::Created(Box::new(planned.details))
             }
-            Err(Error::Internal(e))
-                if e.downcast_ref::<diesel::result::Error>()
-                    .is_some_and(retryable) =>
-            {
-                continue
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(busy())
+        })
+    })
 }
 
 /// Decide, reading only: the producer (fairly, among those free), the coordinator, the
