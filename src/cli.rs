@@ -329,6 +329,8 @@ fn services(database_url: &str, outbox_dir: PathBuf) -> anyhow::Result<crate::wo
         limits: crate::workflow::Limits::default(),
         outbox_dir,
         outbox: crate::background::Signal::default(),
+        webhooks: crate::background::Signal::default(),
+        booking_view: crate::http::bookings::json::booking_value,
     })
 }
 

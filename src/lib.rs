@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod scheduling;
 pub mod settings;
 pub mod web;
+pub mod webhooks;
 pub mod workflow;
 
 use std::net::TcpListener;
@@ -29,7 +30,7 @@ use crate::settings::Settings;
 pub struct Application {
     port: u16,
     server: Server,
-    /// The outbox worker and the retention sweep, each on a thread of its own.
+    /// The outbox and webhook workers and the retention sweep, each on a thread of its own.
     background: Vec<std::thread::JoinHandle<()>>,
     pub state: AppState,
 }
@@ -105,11 +106,21 @@ impl Application {
             limits: settings.limits(),
             outbox_dir: settings.outbox_dir.clone(),
             outbox: outbox.clone(),
+            webhooks: background::Signal::default(),
+            booking_view: http::bookings::json::booking_value,
         };
         let retention = background::Signal::default();
         let mut background = vec![];
         if settings.outbox_worker {
             background.push(worker.spawn());
+            background.push(
+                webhooks::Worker {
+                    db: services.db.clone(),
+                    retry: settings.retry(),
+                    signal: services.webhooks.clone(),
+                }
+                .spawn(),
+            );
         }
         if settings.retention_months > 0 {
             background.push(
@@ -170,7 +181,7 @@ impl Application {
     /// the outbox worker finish its current send, return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        self.state.services.outbox.stop();
+        self.state.services.stop_workers();
         self.state.retention.stop();
         for thread in self.background {
             let _ = actix_web::rt::task::spawn_blocking(move || thread.join()).await;

@@ -71,6 +71,8 @@ problem_codes! {
     InvalidCentre = "invalid_centre", 422, "Not a centre", "Not meeting, training or event";
     InvalidRange = "invalid_range", 422, "Not a range we take", "A range's end is not after its start, or it is too long";
     InvalidStatus = "invalid_status", 422, "Not a status", "Not one of the statuses listed";
+    InvalidUrl = "invalid_url", 422, "Not an address we send to", "Not an absolute http or https URL without credentials";
+    UnknownEvent = "unknown_event", 422, "No such event", "Not one of the webhook event types";
     InvalidNumber = "invalid_number", 422, "Not a number we take", "A query number is out of range";
     MalformedJson = "malformed_json", 400, "The body is not JSON", "The body is not JSON";
     MalformedBody = "malformed_body", 400, "The body could not be read", "The body could not be read";

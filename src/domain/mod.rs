@@ -14,6 +14,7 @@ pub(crate) mod properties;
 pub mod reservation_number;
 pub mod staff;
 pub mod text;
+pub mod webhook;
 
 /// What replaces a contact's personal data once erased.
 pub const ERASED: &str = "(erased)";

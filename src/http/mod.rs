@@ -19,6 +19,7 @@ pub mod schema;
 pub mod server;
 mod staff;
 pub mod throttle;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -137,7 +138,11 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(producers::delete_time_off)
                 .service(closures::list)
                 .service(closures::create)
-                .service(closures::remove),
+                .service(closures::remove)
+                .service(webhooks::create)
+                .service(webhooks::list)
+                .service(webhooks::remove)
+                .service(webhooks::deliveries),
         );
 }
 

@@ -26,6 +26,7 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "TimeOffRequest",
     "EraseRequest",
     "ClosureRequest",
+    "WebhookRequest",
 ];
 
 /// The description, built from the routes once.

@@ -199,6 +199,19 @@ schemas! {
         .enum_values(Some(["meeting", "training", "event"]))
         .build()
         .into();
+    /// Where a webhook's deliveries are POSTed: an absolute http or https URL, without
+    /// credentials or a fragment.
+    WebhookUrl => string("An absolute http or https URL, without credentials or a fragment")
+        .max_length(Some(crate::domain::webhook::MAX_URL))
+        .pattern(Some(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s@#/?]+(?:[/?][^\s#]*)?$"))
+        .examples(["https://example.com/greenroom/events"])
+        .build()
+        .into();
+    /// A booking event a webhook can subscribe to.
+    WebhookEvent => string("A booking event")
+        .enum_values(Some(crate::domain::webhook::EventType::ALL.map(|e| e.as_str())))
+        .build()
+        .into();
 }
 
 #[cfg(test)]

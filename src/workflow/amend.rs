@@ -121,6 +121,6 @@ pub fn amend(
             details(conn, booking)
         })
     })?;
-    svc.outbox.wake();
+    svc.wake_workers();
     Ok(done)
 }

@@ -10,6 +10,7 @@ use crate::domain::error::{Error, ProblemCode};
 use crate::domain::money::Money;
 use crate::domain::policy::{applicable_rule, fee};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::webhook::EventType;
 use crate::email::{self, Kind};
 
 use super::change::booking_cancelled;
@@ -134,12 +135,11 @@ pub fn cancel_with(
                     ],
                 )?;
             }
-            Ok(Cancelled {
-                details: details(conn, booking)?,
-                fee,
-            })
+            let details = details(conn, booking)?;
+            super::webhooks::emit(svc, conn, EventType::Cancelled, &details, now)?;
+            Ok(Cancelled { details, fee })
         })
     })?;
-    svc.outbox.wake();
+    svc.wake_workers();
     Ok(done)
 }

@@ -1,6 +1,7 @@
 //! Moving a booking to another date and time: only the time changes; the same producer
 //! keeps it when free, else another free one takes it.
 
+use crate::domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -191,15 +192,14 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
                 end: before.end,
                 time_zone: slot.time_zone,
             };
-            Ok(Move::Moved(Box::new(Rescheduled {
-                details: details(conn, booking)?,
-                previous,
-            })))
+            let details = details(conn, booking)?;
+            super::webhooks::emit(svc, conn, EventType::Rescheduled, &details, now)?;
+            Ok(Move::Moved(Box::new(Rescheduled { details, previous })))
         })
     })?;
     match outcome {
         Move::Moved(done) => {
-            svc.outbox.wake();
+            svc.wake_workers();
             Ok(*done)
         }
         Move::NoProducer(slot, booking_id) => {

@@ -14,6 +14,7 @@ pub mod reassign;
 pub mod roster;
 pub mod staff;
 pub mod visits;
+pub mod webhooks;
 
 use std::path::PathBuf;
 
@@ -67,11 +68,31 @@ pub struct Services {
     pub outbox_dir: PathBuf,
     /// Wakes the outbox worker once a change with messages is committed.
     pub outbox: Signal,
+    /// Wakes the webhook worker likewise.
+    pub webhooks: Signal,
+    /// The booking as integrators see it in webhook events (the API's lookup answer).
+    pub booking_view: BookingView,
 }
+
+/// How a booking is shown to integrators: set by the application to the API's own view,
+/// so that use cases need not know the HTTP layer.
+pub type BookingView = fn(&crate::domain::booking::BookingDetails) -> serde_json::Value;
 
 impl Services {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// A change was committed: wake the workers that send what it left behind.
+    pub fn wake_workers(&self) {
+        self.outbox.wake();
+        self.webhooks.wake();
+    }
+
+    /// Shutting down: let the workers finish their current send and stop.
+    pub fn stop_workers(&self) {
+        self.outbox.stop();
+        self.webhooks.stop();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Ordering: find a free producer and record the booking, atomically, with its first
 //! line of history, its stored idempotent answer and its e-mails.
 
+use crate::domain::webhook::EventType;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::{booking_events, bookings, idempotency_keys, outbox};
@@ -105,7 +106,7 @@ pub fn place(
         Ok(match replayed {
             Some(replayed) => replayed,
             None => {
-                svc.outbox.wake();
+                svc.wake_workers();
                 Ordered::Created(Box::new(planned.details))
             }
         })
@@ -242,6 +243,7 @@ fn write(
         booking_events::record(conn, &booking.id, event, true)?;
     }
     outbox::enqueue(conn, &booking.id, planned.messages.clone())?;
+    super::webhooks::emit(svc, conn, EventType::Created, details, now)?;
     if let Some(i) = idem {
         let answer = idempotency_keys::Stored {
             request_hash: i.request_hash.clone(),

@@ -3,15 +3,15 @@
 //! the schedule and the producers' history keep their shape; what identifies a person
 //! (names, phone, e-mail, the event's title and texts, reasons given, the host's
 //! details) is replaced everywhere it was copied: the booking, its history, its
-//! messages in the outbox and the `.eml` files they became, and stored idempotent
-//! answers.
+//! messages in the outbox and the `.eml` files they became, its webhook deliveries not
+//! yet sent, and stored idempotent answers.
 
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Months, Utc};
 
 use crate::background::Signal;
-use crate::db::models::{booking_events, bookings, idempotency_keys, outbox};
+use crate::db::models::{booking_events, bookings, idempotency_keys, outbox, webhooks};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::booking::{EventKind, HistoryEvent};
 use crate::domain::error::Error;
@@ -118,6 +118,7 @@ fn erase_bookings(
         };
         booking_events::record(conn, &booking.id, &line, false)?;
         files.extend(outbox::erase_for_booking(conn, &booking.id, &address)?);
+        webhooks::erase_for_booking(conn, &booking.id)?;
         idempotency_keys::delete_for_booking(conn, &booking.id)?;
     }
     Ok(files)

@@ -152,6 +152,6 @@ pub fn reassign(
             details(conn, booking)
         })
     })?;
-    svc.outbox.wake();
+    svc.wake_workers();
     Ok(done)
 }

@@ -129,7 +129,7 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.state.services.outbox.stop();
+        self.state.services.stop_workers();
         let _ = std::fs::remove_dir_all(&self.outbox_dir);
     }
 }

@@ -25,3 +25,4 @@ mod race;
 mod smtp;
 mod staff;
 mod staff_pages;
+mod webhooks;

@@ -13,3 +13,4 @@ pub mod staff_sessions;
 pub mod staff_tokens;
 pub mod time_off;
 pub mod web_sessions;
+pub mod webhooks;

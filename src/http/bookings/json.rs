@@ -744,6 +744,11 @@ fn history_json(e: &HistoryEvent, tz: Tz) -> HistoryJson {
     }
 }
 
+/// A booking as a lookup answers it, as a JSON value (the `data` of webhook events).
+pub fn booking_value(d: &BookingDetails) -> serde_json::Value {
+    serde_json::to_value(BookingJson::from(d)).expect("bookings serialise")
+}
+
 impl From<&BookingDetails> for BookingJson {
     fn from(d: &BookingDetails) -> BookingJson {
         let b: &Booking = &d.booking;
