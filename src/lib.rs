@@ -30,7 +30,8 @@ use crate::settings::Settings;
 pub struct Application {
     port: u16,
     server: Server,
-    /// The outbox and webhook workers and the retention sweep, each on a thread of its own.
+    /// The outbox and webhook workers, the completion and retention sweeps, each on a
+    /// thread of its own.
     background: Vec<std::thread::JoinHandle<()>>,
     pub state: AppState,
 }
@@ -107,6 +108,7 @@ impl Application {
             outbox_dir: settings.outbox_dir.clone(),
             outbox: outbox.clone(),
             webhooks: background::Signal::default(),
+            completion: background::Signal::default(),
             booking_view: http::bookings::json::booking_value,
         };
         let retention = background::Signal::default();
@@ -128,6 +130,18 @@ impl Application {
                     svc: services.clone(),
                     months: settings.retention_months,
                     signal: retention.clone(),
+                }
+                .spawn(),
+            );
+        }
+        if settings.outbox_worker {
+            // Marking completed bookings goes with sending: both are the background
+            // work an instance takes on or leaves to others.
+            background.push(
+                workflow::completion::Completion {
+                    svc: services.clone(),
+                    every: std::time::Duration::from_millis(settings.completion_sweep_ms),
+                    signal: services.completion.clone(),
                 }
                 .spawn(),
             );

@@ -56,6 +56,7 @@ diesel::table! {
         erased_at -> Nullable<Timestamp>,
         coordinator_id -> Nullable<Text>,
         coordinator -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -70,6 +70,8 @@ pub struct Booking {
     pub updated_at: DateTime<Utc>,
     /// When the contact's personal data was erased.
     pub erased_at: Option<DateTime<Utc>>,
+    /// When the service marked it completed (after its end).
+    pub completed_at: Option<DateTime<Utc>>,
     /// The staff member looking after it, as the customer was told (none when no one
     /// coordinates).
     pub coordinator: Option<crate::domain::staff::Coordinator>,
@@ -90,6 +92,20 @@ impl Booking {
 
     pub fn is_cancelled(&self) -> bool {
         self.status == BookingStatus::Cancelled
+    }
+
+    /// It has taken place: marked completed, or (before the sweep gets to it) past its
+    /// end, and not cancelled.
+    pub fn has_taken_place(&self, now: DateTime<Utc>) -> bool {
+        !self.is_cancelled() && (self.completed_at.is_some() || self.end <= now)
+    }
+
+    /// The status shown: confirmed, cancelled, or completed once marked.
+    pub fn shown_status(&self) -> &'static str {
+        match (self.status, self.completed_at) {
+            (BookingStatus::Confirmed, Some(_)) => "completed",
+            (status, _) => status.as_str(),
+        }
     }
 }
 
@@ -124,6 +140,8 @@ pub enum EventKind {
     PersonalDataErased,
     /// Staff changed what was ordered (package, duration, details, contact).
     Amended,
+    /// It took place: marked after its end.
+    Completed,
 }
 
 impl EventKind {
@@ -135,6 +153,7 @@ impl EventKind {
             EventKind::Cancelled => "cancelled",
             EventKind::PersonalDataErased => "personal_data_erased",
             EventKind::Amended => "amended",
+            EventKind::Completed => "completed",
         }
     }
 
@@ -146,6 +165,7 @@ impl EventKind {
             EventKind::Cancelled,
             EventKind::PersonalDataErased,
             EventKind::Amended,
+            EventKind::Completed,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -183,6 +203,22 @@ pub struct HistoryEvent {
     pub old_producer_id: Option<String>,
     pub new_producer_id: Option<String>,
     pub detail: Option<EventDetail>,
+}
+
+impl HistoryEvent {
+    /// A line that changes neither the time nor the producer.
+    pub fn note(at: DateTime<Utc>, kind: EventKind, actor: String) -> HistoryEvent {
+        HistoryEvent {
+            at,
+            kind,
+            actor,
+            old: None,
+            new: None,
+            old_producer_id: None,
+            new_producer_id: None,
+            detail: None,
+        }
+    }
 }
 
 /// A booking with what is shown around it: the producer it names, and its history

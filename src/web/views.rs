@@ -244,6 +244,8 @@ pub fn fee_line(fee: &CancellationFee, locale: Locale) -> String {
 pub struct BookingView {
     pub number: String,
     pub cancelled: bool,
+    /// Neither cancelled nor taken place: it can still be moved or cancelled.
+    pub changeable: bool,
     pub status: String,
     pub package_name: String,
     pub when: When,
@@ -306,6 +308,7 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
                 EventKind::Cancelled => say(locale, "history_cancelled", &[]),
                 EventKind::PersonalDataErased => say(locale, "history_erased", &[]),
                 EventKind::Amended => say(locale, "history_amended", &[]),
+                EventKind::Completed => say(locale, "history_completed", &[]),
             },
         })
         .collect();
@@ -323,15 +326,8 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
     BookingView {
         number: b.number.to_string(),
         cancelled: b.is_cancelled(),
-        status: say(
-            locale,
-            if b.is_cancelled() {
-                "status_cancelled"
-            } else {
-                "status_confirmed"
-            },
-            &[],
-        ),
+        changeable: !b.is_cancelled() && b.completed_at.is_none(),
+        status: say(locale, &format!("status_{}", b.shown_status()), &[]),
         package_name: b
             .package()
             .map(|p| format!("{} ({})", p.name, p.seed_name))

@@ -13,7 +13,7 @@ use crate::domain::reservation_number::ReservationNumber;
 use crate::domain::webhook::EventType;
 use crate::email::{self, Kind};
 
-use super::change::booking_cancelled;
+use super::change::still_open;
 use super::lookup::{details, for_change};
 use super::{with_retries, Actor, Services};
 
@@ -59,9 +59,7 @@ pub fn cancel_with(
     let done = svc.db.write(|conn| {
         with_retries(conn, |conn| {
             let mut booking = for_change(conn, number, email, actor)?;
-            if booking.is_cancelled() {
-                return Err(booking_cancelled(&booking.number));
-            }
+            still_open(&booking, now)?;
             let rule = applicable_rule(&booking.cancellation_policy, booking.start, now)
                 .ok_or_else(|| {
                     anyhow::anyhow!("booking {} has an empty cancellation policy", booking.id)

@@ -49,6 +49,29 @@ pub fn booking_cancelled(number: &ReservationNumber) -> Error {
     )
 }
 
+/// A booking that has ended can no longer be moved, reassigned or cancelled.
+pub fn booking_took_place(booking: &Booking) -> Error {
+    Error::refused(
+        ProblemCode::BookingTookPlace,
+        format!(
+            "booking {} took place (it ended {}); it can no longer be changed or cancelled",
+            booking.number,
+            crate::domain::local_time::format_in(booking.end, booking.time_zone)
+        ),
+    )
+}
+
+/// Refuse to move, reassign or cancel a booking that is cancelled or has taken place.
+pub fn still_open(booking: &Booking, now: DateTime<Utc>) -> Result<(), Error> {
+    if booking.is_cancelled() {
+        Err(booking_cancelled(&booking.number))
+    } else if booking.has_taken_place(now) {
+        Err(booking_took_place(booking))
+    } else {
+        Ok(())
+    }
+}
+
 /// Where a booking would go: the slot asked for, the roster around it, and who would
 /// run it (the same producer when still free, for continuity), or nobody.
 fn decide(
@@ -59,9 +82,7 @@ fn decide(
     staff_override: bool,
     svc: &Services,
 ) -> Result<(SlotRequest, Roster, Option<scheduling::Choice>), Error> {
-    if booking.is_cancelled() {
-        return Err(booking_cancelled(&booking.number));
-    }
+    still_open(booking, now)?;
     let tz = req.time_zone.unwrap_or(booking.time_zone);
     let start = crate::domain::order::start(&req.start, Some(tz))
         .map_err(|(code, message)| Error::field("start", code, message))?;

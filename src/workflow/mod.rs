@@ -7,6 +7,7 @@ pub mod amend;
 pub mod availability;
 pub mod cancel;
 pub mod change;
+pub mod completion;
 pub mod lookup;
 pub mod order;
 pub mod privacy;
@@ -70,6 +71,8 @@ pub struct Services {
     pub outbox: Signal,
     /// Wakes the webhook worker likewise.
     pub webhooks: Signal,
+    /// Stops the completion sweep.
+    pub completion: Signal,
     /// The booking as integrators see it in webhook events (the API's lookup answer).
     pub booking_view: BookingView,
 }
@@ -93,6 +96,7 @@ impl Services {
     pub fn stop_workers(&self) {
         self.outbox.stop();
         self.webhooks.stop();
+        self.completion.stop();
     }
 }
 

@@ -167,6 +167,7 @@ fn plan(
         created_at: now,
         updated_at: now,
         erased_at: None,
+        completed_at: None,
         coordinator,
     };
     let event = HistoryEvent {

@@ -106,16 +106,7 @@ fn erase_bookings(
         booking.updated_at = now;
         bookings::save(conn, &booking)?;
         booking_events::erase_reasons(conn, &booking.id)?;
-        let line = HistoryEvent {
-            at: now,
-            kind: EventKind::PersonalDataErased,
-            actor: actor.name(),
-            old: None,
-            new: None,
-            old_producer_id: None,
-            new_producer_id: None,
-            detail: None,
-        };
+        let line = HistoryEvent::note(now, EventKind::PersonalDataErased, actor.name());
         booking_events::record(conn, &booking.id, &line, false)?;
         files.extend(outbox::erase_for_booking(conn, &booking.id, &address)?);
         webhooks::erase_for_booking(conn, &booking.id)?;

@@ -13,7 +13,7 @@ use crate::domain::reservation_number::ReservationNumber;
 use crate::email::{self, Kind};
 use crate::scheduling::producer_window;
 
-use super::change::booking_cancelled;
+use super::change::still_open;
 use super::lookup::details;
 use super::{roster_for, with_retries, Actor, Services};
 
@@ -91,9 +91,7 @@ pub fn reassign(
         with_retries(conn, |conn| {
             let mut booking =
                 bookings::by_number(conn, number)?.ok_or_else(Error::booking_not_found)?;
-            if booking.is_cancelled() {
-                return Err(booking_cancelled(&booking.number));
-            }
+            still_open(&booking, now)?;
             if booking.producer_id == producer_id {
                 return Err(Error::field(
                     "producer",

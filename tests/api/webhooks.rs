@@ -463,3 +463,92 @@ async fn erasing_a_contact_withdraws_the_events_not_yet_delivered() {
     assert_eq!(after[0]["body"], "{}");
     assert!(after[0]["last_error"].as_str().unwrap().contains("erased"));
 }
+
+#[actix_web::test]
+async fn a_booking_that_ended_is_completed_once_and_can_no_longer_change() {
+    let app = with_lea().await;
+    let receiver = Receiver::default();
+    let port = free_port();
+    receiver.start(port);
+    let hook = register(
+        &app,
+        &format!("http://127.0.0.1:{port}/done"),
+        &["booking.completed"],
+    )
+    .await;
+    let mut numbers = vec![];
+    for start in ["2027-02-10T10:00", "2027-02-10T14:00"] {
+        let r = app.order(&order_body(start, "Europe/Paris", 60)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        numbers.push(r.body["reservation_number"].as_str().unwrap().to_string());
+    }
+    let (ran, dropped) = (&numbers[0], &numbers[1]);
+    let r = app
+        .post(
+            &format!("/api/v1/bookings/{dropped}/cancel"),
+            &json!({"email": "ana.souza@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let lookup = |n: &str| json!({"reservation_number": n, "email": "ana.souza@example.com"});
+
+    // During the event (10:00 to 11:00 in Paris, 09:00 to 10:00 UTC): still confirmed.
+    app.clock.set(crate::helpers::utc("2027-02-10T09:59:00Z"));
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    let r = app.post("/api/v1/bookings/lookup", &lookup(ran)).await;
+    assert_eq!(r.body["status"], "confirmed", "{}", r.body);
+    assert!(receiver.received().is_empty());
+
+    // Ended: completed by the sweep, told once.
+    app.clock.set(crate::helpers::utc("2027-02-10T10:00:00Z"));
+    let got = receiver.wait_for(1).await;
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "once: {:?}",
+        receiver.received()
+    );
+    let verifier = standardwebhooks::Webhook::new(hook["secret"].as_str().unwrap()).unwrap();
+    verifier
+        .verify(got[0].body.as_bytes(), &got[0].headers)
+        .unwrap();
+    let event: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(event["type"], "booking.completed");
+    assert_eq!(event["data"]["reservation_number"], ran.as_str());
+    assert_eq!(event["data"]["status"], "completed");
+    assert_eq!(event["data"]["completed_at"], "2027-02-10T11:00:00+01:00");
+
+    let r = app.post("/api/v1/bookings/lookup", &lookup(ran)).await;
+    assert_eq!(r.body["status"], "completed", "{}", r.body);
+    let history = r.body["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["kind"], "completed");
+    assert_eq!(history.last().unwrap()["actor"], "service:completion");
+    // The cancelled one stays cancelled.
+    let r = app.post("/api/v1/bookings/lookup", &lookup(dropped)).await;
+    assert_eq!(r.body["status"], "cancelled", "{}", r.body);
+    assert!(r.body.get("completed_at").is_none());
+
+    // What took place cannot be moved, reassigned or cancelled.
+    let r = app
+        .post(
+            &format!("/api/v1/bookings/{ran}/reschedule"),
+            &json!({"email": "ana.souza@example.com", "start": "2027-03-10T10:00"}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.body["code"], "booking_took_place");
+    let r = app
+        .post(
+            &format!("/api/v1/bookings/{ran}/cancel"),
+            &json!({"email": "ana.souza@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.body["code"], "booking_took_place");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("took place"),
+        "{}",
+        r.body
+    );
+}

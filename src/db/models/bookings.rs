@@ -44,6 +44,7 @@ pub struct BookingRow {
     pub erased_at: Option<NaiveDateTime>,
     pub coordinator_id: Option<String>,
     pub coordinator: Option<String>,
+    pub completed_at: Option<NaiveDateTime>,
 }
 
 /// A fixed piece of SQL over `bookings` as a diesel expression of type `$ty`: no bound
@@ -134,6 +135,7 @@ impl BookingRow {
             erased_at: b.erased_at.map(to_db),
             coordinator_id: b.coordinator.as_ref().map(|c| c.id.clone()),
             coordinator: b.coordinator.as_ref().map(json),
+            completed_at: b.completed_at.map(to_db),
         }
     }
 }
@@ -185,6 +187,7 @@ impl TryFrom<BookingRow> for Booking {
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
             erased_at: r.erased_at.map(from_db),
+            completed_at: r.completed_at.map(from_db),
             coordinator: r
                 .coordinator
                 .as_deref()
@@ -306,6 +309,38 @@ pub fn ids_ended_before(
         .select(bookings::id)
         .limit(limit)
         .load(conn)
+}
+
+/// Confirmed bookings that ended by `now` and are not marked completed yet, earliest
+/// first, at most `limit`.
+pub fn ended_not_completed(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> anyhow::Result<Vec<Booking>> {
+    load(
+        bookings::table
+            .filter(IsConfirmed)
+            .filter(bookings::completed_at.is_null())
+            .filter(bookings::end_at.le(to_db(now)))
+            .order(bookings::end_at)
+            .limit(limit)
+            .select(BookingRow::as_select())
+            .load(conn)?,
+    )
+}
+
+/// Mark a booking completed at `at`, unless it already is (another instance got there
+/// first): true when this call marked it.
+pub fn mark_completed(conn: &mut DbConnection, id: &str, at: DateTime<Utc>) -> QueryResult<bool> {
+    diesel::update(
+        bookings::table
+            .find(id)
+            .filter(bookings::completed_at.is_null()),
+    )
+    .set(bookings::completed_at.eq(Some(to_db(at))))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// When this contact e-mail's bookings made after `since` were made, newest first, at
@@ -547,6 +582,7 @@ mod tests {
             erased_at: None,
             coordinator_id: None,
             coordinator: None,
+            completed_at: None,
         }
     }
 

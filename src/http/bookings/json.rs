@@ -682,8 +682,12 @@ pub struct CancellationJson {
 pub struct BookingJson {
     /// Ten symbols, shown as `XXXXX-XXXXX`.
     pub reservation_number: String,
-    /// confirmed or cancelled.
+    /// confirmed, cancelled, or completed (it took place; marked after its end).
     pub status: String,
+    /// When it was marked completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub completed_at: Option<String>,
     pub package: String,
     pub package_name: Option<String>,
     #[schema(format = DateTime)]
@@ -755,7 +759,8 @@ impl From<&BookingDetails> for BookingJson {
         let tz = b.time_zone;
         BookingJson {
             reservation_number: b.number.to_string(),
-            status: b.status.as_str().to_string(),
+            status: b.shown_status().to_string(),
+            completed_at: b.completed_at.map(|t| format_in(t, b.time_zone)),
             package: b.package_id.clone(),
             package_name: b.package().map(|p| p.name.clone()),
             start: format_in(b.start, tz),

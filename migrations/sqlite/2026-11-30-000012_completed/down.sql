@@ -1,0 +1,2 @@
+DROP INDEX bookings_to_complete;
+ALTER TABLE bookings DROP COLUMN completed_at;

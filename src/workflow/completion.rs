@@ -1,0 +1,83 @@
+//! Bookings become completed once they have ended: a sweep marks them, writes it in
+//! their history and tells the webhooks that asked (`booking.completed`), once per
+//! booking even with many instances sweeping.
+
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::background::Signal;
+use crate::db::models::{booking_events, bookings};
+use crate::db::write_transaction;
+use crate::domain::booking::{EventKind, HistoryEvent};
+use crate::domain::error::Error;
+use crate::domain::webhook::EventType;
+
+use super::lookup::details;
+use super::{Actor, Services};
+
+/// Bookings marked in one transaction.
+const BATCH: i64 = 200;
+
+/// Mark every booking that ended by now (the service's clock); returns how many.
+pub fn complete_ended(svc: &Services) -> Result<usize, Error> {
+    let now = svc.now();
+    let actor = Actor::Service("completion").name();
+    let mut total = 0;
+    loop {
+        let (seen, marked) = svc.db.write(|conn| {
+            write_transaction(conn, |conn| -> Result<(usize, usize), Error> {
+                let ended = bookings::ended_not_completed(conn, now, BATCH)?;
+                let seen = ended.len();
+                let mut marked = 0;
+                for mut booking in ended {
+                    // Another instance may have marked it since we read it.
+                    if !bookings::mark_completed(conn, &booking.id, now)? {
+                        continue;
+                    }
+                    booking.completed_at = Some(now);
+                    let line = HistoryEvent::note(now, EventKind::Completed, actor.clone());
+                    booking_events::record(conn, &booking.id, &line, false)?;
+                    let shown = details(conn, booking)?;
+                    super::webhooks::emit(svc, conn, EventType::Completed, &shown, now)?;
+                    marked += 1;
+                }
+                Ok((seen, marked))
+            })
+        })?;
+        total += marked;
+        if seen < BATCH as usize {
+            break;
+        }
+    }
+    if total > 0 {
+        svc.wake_workers();
+    }
+    Ok(total)
+}
+
+/// The sweep, every `every` on a thread of its own.
+pub struct Completion {
+    pub svc: Services,
+    pub every: Duration,
+    pub signal: Signal,
+}
+
+impl Completion {
+    pub fn spawn(self) -> JoinHandle<()> {
+        std::thread::Builder::new()
+            .name("completion".into())
+            .spawn(move || {
+                while !self.signal.stopped() {
+                    match complete_ended(&self.svc) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(bookings = n, "bookings completed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "completion sweep failed; will try again")
+                        }
+                    }
+                    self.signal.sleep(self.every);
+                }
+            })
+            .expect("spawn the completion thread")
+    }
+}
