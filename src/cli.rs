@@ -198,10 +198,10 @@ pub struct ServeArgs {
     /// How long a taken e-mail is reserved for its sender, in seconds [default: 120].
     #[arg(long, env = "GREENROOM_OUTBOX_LEASE_SECONDS")]
     pub outbox_lease_seconds: Option<u64>,
-    /// How often bookings that ended are marked completed (and `booking.completed`
-    /// sent), in milliseconds [default: 60000].
-    #[arg(long, env = "GREENROOM_COMPLETION_SWEEP_MS")]
-    pub completion_sweep_ms: Option<u64>,
+    /// How often due reminders are queued and bookings that ended are marked
+    /// completed, in milliseconds [default: 60000].
+    #[arg(long, env = "GREENROOM_SWEEP_MS")]
+    pub sweep_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -334,7 +334,7 @@ fn services(database_url: &str, outbox_dir: PathBuf) -> anyhow::Result<crate::wo
         outbox_dir,
         outbox: crate::background::Signal::default(),
         webhooks: crate::background::Signal::default(),
-        completion: crate::background::Signal::default(),
+        sweeps: crate::background::Signal::default(),
         booking_view: crate::http::bookings::json::booking_value,
     })
 }

@@ -30,8 +30,8 @@ use crate::settings::Settings;
 pub struct Application {
     port: u16,
     server: Server,
-    /// The outbox and webhook workers, the completion and retention sweeps, each on a
-    /// thread of its own.
+    /// The outbox and webhook workers, the sweeps (reminders, completion) and the
+    /// retention sweep, each on a thread of its own.
     background: Vec<std::thread::JoinHandle<()>>,
     pub state: AppState,
 }
@@ -108,7 +108,7 @@ impl Application {
             outbox_dir: settings.outbox_dir.clone(),
             outbox: outbox.clone(),
             webhooks: background::Signal::default(),
-            completion: background::Signal::default(),
+            sweeps: background::Signal::default(),
             booking_view: http::bookings::json::booking_value,
         };
         let retention = background::Signal::default();
@@ -135,13 +135,13 @@ impl Application {
             );
         }
         if settings.outbox_worker {
-            // Marking completed bookings goes with sending: both are the background
-            // work an instance takes on or leaves to others.
+            // Reminders and completion go with sending: the background work an
+            // instance takes on or leaves to others.
             background.push(
-                workflow::completion::Completion {
+                workflow::sweep::Sweeps {
                     svc: services.clone(),
-                    every: std::time::Duration::from_millis(settings.completion_sweep_ms),
-                    signal: services.completion.clone(),
+                    every: std::time::Duration::from_millis(settings.sweep_ms),
+                    signal: services.sweeps.clone(),
                 }
                 .spawn(),
             );

@@ -78,8 +78,9 @@ pub struct Settings {
     pub outbox_poll_ms: u64,
     /// How long a taken e-mail is reserved for its sender, in seconds.
     pub outbox_lease_seconds: u64,
-    /// How often bookings that ended are marked completed, in milliseconds.
-    pub completion_sweep_ms: u64,
+    /// How often due reminders are queued and bookings that ended are marked
+    /// completed, in milliseconds.
+    pub sweep_ms: u64,
     /// The service's clock (tests set it).
     #[serde(skip)]
     pub clock: Clock,
@@ -136,7 +137,7 @@ impl Default for Settings {
             outbox_max_attempts: retry.max_attempts,
             outbox_poll_ms: retry.poll.as_millis() as u64,
             outbox_lease_seconds: retry.lease.as_secs(),
-            completion_sweep_ms: 60_000,
+            sweep_ms: 60_000,
             clock: Clock::system(),
         }
     }
@@ -257,12 +258,7 @@ impl Settings {
             ),
             ("--outbox-poll-ms", self.outbox_poll_ms, 5, 60_000),
             ("--outbox-lease-seconds", self.outbox_lease_seconds, 1, 3600),
-            (
-                "--completion-sweep-ms",
-                self.completion_sweep_ms,
-                10,
-                3_600_000,
-            ),
+            ("--sweep-ms", self.sweep_ms, 10, 3_600_000),
         ];
         for (flag, value, low, high) in ranges {
             if !(low..=high).contains(&value) {

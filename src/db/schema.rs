@@ -258,3 +258,18 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries, webhook_attempts);
+
+diesel::table! {
+    reminders (id) {
+        id -> Text,
+        booking_id -> Text,
+        kind -> Text,
+        due_at -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+        queued_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(reminders -> bookings (booking_id));
+diesel::allow_tables_to_appear_in_same_query!(reminders, bookings);

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod producer;
 #[cfg(test)]
 pub(crate) mod properties;
+pub mod reminder;
 pub mod reservation_number;
 pub mod staff;
 pub mod text;

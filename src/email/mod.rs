@@ -18,6 +18,7 @@ use crate::domain::money::Money;
 use crate::domain::order::{charges_note, Charges, Contact, EventInfo, Meeting};
 use crate::domain::policy::{fee, PolicyRule};
 use crate::domain::producer::ProducerContact;
+use crate::domain::reminder::{ReminderKind, CONTENT_NOTICE};
 use format::When;
 
 /// What every message needs to know about the service itself.
@@ -51,10 +52,15 @@ pub enum Kind {
     ProducerAssigned,
     ProducerReleased,
     ProducerMoved,
+    /// Reminders (see `domain::reminder`): content due, and the day before to the
+    /// contact and to the producer.
+    ContentDue,
+    EventReminder,
+    ProducerReminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 11] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -63,6 +69,9 @@ impl Kind {
         Kind::ProducerAssigned,
         Kind::ProducerReleased,
         Kind::ProducerMoved,
+        Kind::ContentDue,
+        Kind::EventReminder,
+        Kind::ProducerReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,11 +84,32 @@ impl Kind {
             Kind::ProducerAssigned => "producer_assigned",
             Kind::ProducerReleased => "producer_released",
             Kind::ProducerMoved => "producer_moved",
+            Kind::ContentDue => "content_due",
+            Kind::EventReminder => "event_reminder",
+            Kind::ProducerReminder => "producer_reminder",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The reminder sent as this message.
+    pub fn of_reminder(r: ReminderKind) -> Kind {
+        match r {
+            ReminderKind::ContentDue => Kind::ContentDue,
+            ReminderKind::ContactDayBefore => Kind::EventReminder,
+            ReminderKind::ProducerDayBefore => Kind::ProducerReminder,
+        }
+    }
+
+    /// Whether it carries the calendar event (reminders do not: the invitation is
+    /// already in the calendar).
+    pub fn has_calendar(self) -> bool {
+        !matches!(
+            self,
+            Kind::ContentDue | Kind::EventReminder | Kind::ProducerReminder
+        )
     }
 
     /// The calendar method of its `.ics` part.
@@ -97,7 +127,9 @@ impl Kind {
             | Kind::BookingRescheduled
             | Kind::BookingCancelled
             | Kind::BookingUpdated
-            | Kind::BookingAmended => &["en", "fr"],
+            | Kind::BookingAmended
+            | Kind::ContentDue
+            | Kind::EventReminder => &["en", "fr"],
             _ => &["en"],
         }
     }
@@ -160,6 +192,8 @@ pub struct ContactView {
     pub package_seed_name: String,
     pub when: When,
     pub previous: Option<When>,
+    /// When content is due (24 hours before the start), in the contact's zone.
+    pub content_due: When,
     pub duration: String,
     pub producer_starts: String,
     pub producer: Named,
@@ -266,6 +300,10 @@ pub fn contact_message(
         package_seed_name: package.map(|p| p.seed_name.clone()).unwrap_or_default(),
         when: format::when(booking.start, booking.end, tz, locale),
         previous: previous.map(|(s, e)| format::when(s, e, tz, locale)),
+        content_due: {
+            let due = booking.start - CONTENT_NOTICE;
+            format::when(due, due, tz, locale)
+        },
         duration: format::duration(booking.duration_minutes, locale),
         producer_starts: format::time(booking.window_start, tz),
         producer: Named {

@@ -75,6 +75,21 @@ pub const TEMPLATES: &[(&str, &str)] = embedded![
     "producer_moved/subject.en.hbs",
     "producer_moved/body.en.txt.hbs",
     "producer_moved/body.en.html.hbs",
+    "content_due/subject.en.hbs",
+    "content_due/body.en.txt.hbs",
+    "content_due/body.en.html.hbs",
+    "content_due/subject.fr.hbs",
+    "content_due/body.fr.txt.hbs",
+    "content_due/body.fr.html.hbs",
+    "event_reminder/subject.en.hbs",
+    "event_reminder/body.en.txt.hbs",
+    "event_reminder/body.en.html.hbs",
+    "event_reminder/subject.fr.hbs",
+    "event_reminder/body.fr.txt.hbs",
+    "event_reminder/body.fr.html.hbs",
+    "producer_reminder/subject.en.hbs",
+    "producer_reminder/body.en.txt.hbs",
+    "producer_reminder/body.en.html.hbs",
 ];
 
 /// A rendered message.

@@ -198,7 +198,10 @@ impl Worker {
             .templates
             .render(kind, &row.locale, &payload)
             .map_err(|e| SendError::Permanent(format!("{e:#}")))?;
-        let calendar = ics::calendar(kind, &payload["ics"], Utc::now());
+        let calendar = kind
+            .has_calendar()
+            .then(|| ics::calendar(kind, &payload["ics"], Utc::now()))
+            .flatten();
         let message = transport::build(
             &row.id,
             &self.mail.from,

@@ -118,6 +118,7 @@ pub fn amend(
                 svc,
             )?);
             outbox::enqueue(conn, &booking.id, messages)?;
+            super::reminders::reschedule(conn, &booking, now)?;
             details(conn, booking)
         })
     })?;

@@ -133,6 +133,7 @@ pub fn cancel_with(
                     ],
                 )?;
             }
+            super::reminders::withdraw(conn, &booking.id)?;
             let details = details(conn, booking)?;
             super::webhooks::emit(svc, conn, EventType::Cancelled, &details, now)?;
             Ok(Cancelled { details, fee })

@@ -213,6 +213,7 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
                 end: before.end,
                 time_zone: slot.time_zone,
             };
+            super::reminders::reschedule(conn, &booking, now)?;
             let details = details(conn, booking)?;
             super::webhooks::emit(svc, conn, EventType::Rescheduled, &details, now)?;
             Ok(Move::Moved(Box::new(Rescheduled { details, previous })))

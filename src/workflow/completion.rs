@@ -2,10 +2,6 @@
 //! their history and tells the webhooks that asked (`booking.completed`), once per
 //! booking even with many instances sweeping.
 
-use std::thread::JoinHandle;
-use std::time::Duration;
-
-use crate::background::Signal;
 use crate::db::models::{booking_events, bookings};
 use crate::db::write_transaction;
 use crate::domain::booking::{EventKind, HistoryEvent};
@@ -53,31 +49,4 @@ pub fn complete_ended(svc: &Services) -> Result<usize, Error> {
         svc.wake_workers();
     }
     Ok(total)
-}
-
-/// The sweep, every `every` on a thread of its own.
-pub struct Completion {
-    pub svc: Services,
-    pub every: Duration,
-    pub signal: Signal,
-}
-
-impl Completion {
-    pub fn spawn(self) -> JoinHandle<()> {
-        std::thread::Builder::new()
-            .name("completion".into())
-            .spawn(move || {
-                while !self.signal.stopped() {
-                    match complete_ended(&self.svc) {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(bookings = n, "bookings completed"),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "completion sweep failed; will try again")
-                        }
-                    }
-                    self.signal.sleep(self.every);
-                }
-            })
-            .expect("spawn the completion thread")
-    }
 }

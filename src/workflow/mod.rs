@@ -12,8 +12,10 @@ pub mod lookup;
 pub mod order;
 pub mod privacy;
 pub mod reassign;
+pub mod reminders;
 pub mod roster;
 pub mod staff;
+pub mod sweep;
 pub mod visits;
 pub mod webhooks;
 
@@ -71,8 +73,8 @@ pub struct Services {
     pub outbox: Signal,
     /// Wakes the webhook worker likewise.
     pub webhooks: Signal,
-    /// Stops the completion sweep.
-    pub completion: Signal,
+    /// Stops the sweeps (reminders, completion).
+    pub sweeps: Signal,
     /// The booking as integrators see it in webhook events (the API's lookup answer).
     pub booking_view: BookingView,
 }
@@ -96,7 +98,7 @@ impl Services {
     pub fn stop_workers(&self) {
         self.outbox.stop();
         self.webhooks.stop();
-        self.completion.stop();
+        self.sweeps.stop();
     }
 }
 

@@ -244,6 +244,7 @@ fn write(
         booking_events::record(conn, &booking.id, event, true)?;
     }
     outbox::enqueue(conn, &booking.id, planned.messages.clone())?;
+    super::reminders::schedule(conn, booking, now)?;
     super::webhooks::emit(svc, conn, EventType::Created, details, now)?;
     if let Some(i) = idem {
         let answer = idempotency_keys::Stored {

@@ -110,6 +110,7 @@ fn erase_bookings(
         booking_events::record(conn, &booking.id, &line, false)?;
         files.extend(outbox::erase_for_booking(conn, &booking.id, &address)?);
         webhooks::erase_for_booking(conn, &booking.id)?;
+        super::reminders::withdraw_contact(conn, &booking.id)?;
         idempotency_keys::delete_for_booking(conn, &booking.id)?;
     }
     Ok(files)

@@ -201,7 +201,7 @@ pub fn settings_for(
         outbox_max_attempts: 1000,
         outbox_poll_ms: 25,
         outbox_lease_seconds: 30,
-        completion_sweep_ms: 25,
+        sweep_ms: 25,
         orders_per_address_per_hour: per_address,
         orders_per_email_per_day: per_email,
         ..Settings::default()

@@ -22,6 +22,7 @@ mod ordering;
 mod pages;
 mod privacy;
 mod race;
+mod reminders;
 mod smtp;
 mod staff;
 mod staff_pages;

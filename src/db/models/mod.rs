@@ -7,6 +7,7 @@ pub mod closures;
 pub mod idempotency_keys;
 pub mod outbox;
 pub mod producers;
+pub mod reminders;
 pub mod staff_invitations;
 pub mod staff_members;
 pub mod staff_sessions;

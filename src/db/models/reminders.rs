@@ -1,0 +1,97 @@
+//! The `reminders` table: messages due at a time before the event.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::reminders;
+use crate::db::{to_db, DbConnection};
+use crate::domain::reminder::ReminderKind;
+
+#[derive(Insertable)]
+#[diesel(table_name = reminders)]
+struct NewReminder<'a> {
+    id: String,
+    booking_id: &'a str,
+    kind: &'static str,
+    due_at: NaiveDateTime,
+    status: &'static str,
+    created_at: NaiveDateTime,
+}
+
+/// Schedule reminders for a booking (inside its transaction), in one statement.
+pub fn insert(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    due: &[(ReminderKind, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    if due.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewReminder> = due
+        .iter()
+        .map(|(kind, at)| NewReminder {
+            id: uuid::Uuid::new_v4().to_string(),
+            booking_id,
+            kind: kind.as_str(),
+            due_at: to_db(*at),
+            status: "scheduled",
+            created_at: to_db(now),
+        })
+        .collect();
+    // One multi-row INSERT, on each backend's own connection (the connection over both
+    // has no batch insert).
+    let insert = diesel::insert_into(reminders::table).values(rows);
+    match conn {
+        DbConnection::Postgresql(pg) => insert.execute(pg),
+        DbConnection::Sqlite(lite) => insert.execute(lite),
+    }
+    .map(|_| ())
+}
+
+/// Delete a booking's scheduled reminders of these kinds (those queued are messages
+/// already).
+pub fn withdraw(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    kinds: &[ReminderKind],
+) -> QueryResult<usize> {
+    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    diesel::delete(
+        reminders::table
+            .filter(reminders::booking_id.eq(booking_id))
+            .filter(reminders::status.eq("scheduled"))
+            .filter(reminders::kind.eq_any(names)),
+    )
+    .execute(conn)
+}
+
+/// Scheduled reminders due by `now`, earliest first: (id, booking id, kind).
+pub fn due(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, String)>> {
+    reminders::table
+        .filter(reminders::status.eq("scheduled"))
+        .filter(reminders::due_at.le(to_db(now)))
+        .order(reminders::due_at)
+        .limit(limit)
+        .select((reminders::id, reminders::booking_id, reminders::kind))
+        .load(conn)
+}
+
+/// Mark a reminder queued, unless another sweep did: true when this call did.
+pub fn mark_queued(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    diesel::update(
+        reminders::table
+            .find(id)
+            .filter(reminders::status.eq("scheduled")),
+    )
+    .set((
+        reminders::status.eq("queued"),
+        reminders::queued_at.eq(Some(to_db(now))),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}

@@ -1,0 +1,116 @@
+//! Reminders: scheduled with each booking (and replaced when it moves or changes,
+//! deleted when it is cancelled); when due by the service's clock, a sweep turns each
+//! into an outbox message built from the booking as it is then, in the contact's or the
+//! producer's zone and language.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::models::{booking_events, bookings, outbox, producers, reminders};
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::booking::Booking;
+use crate::domain::error::Error;
+use crate::domain::reminder::{reminders_for, ReminderKind};
+use crate::email::{self, Kind};
+
+use super::Services;
+
+/// Reminders turned into messages in one transaction.
+const BATCH: i64 = 200;
+
+/// Give a new booking its reminders (inside the order's transaction).
+pub fn schedule(
+    conn: &mut DbConnection,
+    booking: &Booking,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    Ok(reminders::insert(
+        conn,
+        &booking.id,
+        &reminders_for(booking, now),
+        now,
+    )?)
+}
+
+/// Give a changed booking the reminders it should have from now on (inside the
+/// change's transaction): those of its old time not sent yet are replaced.
+pub fn reschedule(
+    conn: &mut DbConnection,
+    booking: &Booking,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    reminders::withdraw(conn, &booking.id, &ReminderKind::ALL)?;
+    schedule(conn, booking, now)
+}
+
+/// No more reminders for this booking (it was cancelled).
+pub fn withdraw(conn: &mut DbConnection, booking_id: &str) -> Result<(), Error> {
+    reminders::withdraw(conn, booking_id, &ReminderKind::ALL)?;
+    Ok(())
+}
+
+/// No more reminders to its contact (whose personal data was erased).
+pub fn withdraw_contact(conn: &mut DbConnection, booking_id: &str) -> Result<(), Error> {
+    let to_contact: Vec<ReminderKind> = ReminderKind::ALL
+        .into_iter()
+        .filter(|k| k.to_contact())
+        .collect();
+    reminders::withdraw(conn, booking_id, &to_contact)?;
+    Ok(())
+}
+
+/// Turn every reminder due by now (the service's clock) into a message; returns how
+/// many. Each is marked queued in the transaction that writes its message, so it is
+/// sent once however many instances sweep.
+pub fn queue_due(svc: &Services) -> Result<usize, Error> {
+    let now = svc.now();
+    let mut total = 0;
+    loop {
+        let (seen, queued) = svc.db.write(|conn| {
+            write_transaction(conn, |conn| -> Result<(usize, usize), Error> {
+                let due = reminders::due(conn, now, BATCH)?;
+                let mut queued = 0;
+                for (id, booking_id, kind) in &due {
+                    if !reminders::mark_queued(conn, id, now)? {
+                        continue;
+                    }
+                    let Some(kind) = ReminderKind::parse(kind) else {
+                        tracing::warn!(reminder = %id, kind, "unknown reminder kind; dropped");
+                        continue;
+                    };
+                    let booking = bookings::by_ids(conn, std::slice::from_ref(booking_id))?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| anyhow::anyhow!("reminder {id}: no booking {booking_id}"))?;
+                    let Some(producer) = producers::contact_of(conn, &booking.producer_id)? else {
+                        continue;
+                    };
+                    let sequence = booking_events::sequence(conn, &booking.id)?;
+                    let build = if kind.to_contact() {
+                        email::contact_message
+                    } else {
+                        email::producer_message
+                    };
+                    let message = build(
+                        Kind::of_reminder(kind),
+                        &booking,
+                        &producer,
+                        None,
+                        sequence,
+                        &svc.mail,
+                    );
+                    outbox::enqueue(conn, &booking.id, vec![message])?;
+                    queued += 1;
+                }
+                Ok((due.len(), queued))
+            })
+        })?;
+        total += queued;
+        if seen < BATCH as usize {
+            break;
+        }
+    }
+    if total > 0 {
+        svc.wake_workers();
+    }
+    Ok(total)
+}
