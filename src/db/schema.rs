@@ -273,3 +273,19 @@ diesel::table! {
 
 diesel::joinable!(reminders -> bookings (booking_id));
 diesel::allow_tables_to_appear_in_same_query!(reminders, bookings);
+
+diesel::table! {
+    event_reports (booking_id) {
+        booking_id -> Text,
+        recording_links -> Nullable<Text>,
+        attendance_csv -> Nullable<Text>,
+        attendees -> Nullable<Integer>,
+        no_show_reason -> Nullable<Text>,
+        follow_up_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::joinable!(event_reports -> bookings (booking_id));
+diesel::allow_tables_to_appear_in_same_query!(event_reports, bookings);

@@ -142,6 +142,10 @@ pub enum EventKind {
     Amended,
     /// It took place: marked after its end.
     Completed,
+    /// The follow-up e-mail (recording, attendance) was sent.
+    FollowUpSent,
+    /// Nobody came (with the reason in the detail).
+    NoShow,
 }
 
 impl EventKind {
@@ -154,6 +158,8 @@ impl EventKind {
             EventKind::PersonalDataErased => "personal_data_erased",
             EventKind::Amended => "amended",
             EventKind::Completed => "completed",
+            EventKind::FollowUpSent => "follow_up_sent",
+            EventKind::NoShow => "no_show",
         }
     }
 
@@ -166,6 +172,8 @@ impl EventKind {
             EventKind::PersonalDataErased,
             EventKind::Amended,
             EventKind::Completed,
+            EventKind::FollowUpSent,
+            EventKind::NoShow,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -228,4 +236,16 @@ pub struct BookingDetails {
     pub booking: Booking,
     pub producer: Option<super::producer::ProducerContact>,
     pub history: Option<Vec<HistoryEvent>>,
+    /// What was recorded after the event (when asked for).
+    pub report: Option<super::report::EventReport>,
+}
+
+impl BookingDetails {
+    /// The status shown: as the booking's, or no_show when nobody came.
+    pub fn shown_status(&self) -> &'static str {
+        match &self.report {
+            Some(r) if r.no_show_reason.is_some() && !self.booking.is_cancelled() => "no_show",
+            _ => self.booking.shown_status(),
+        }
+    }
 }

@@ -84,6 +84,7 @@ problem_codes! {
     MethodNotAllowed = "method_not_allowed", 405, "Method not allowed", "The path exists but not with this method; see Allow";
     RequestTimeout = "request_timeout", 408, "The request took too long", "The request's head or body did not arrive in time";
     NoProducerAvailable = "no_producer_available", 409, "No producer is available at that time", "Nobody is free then; see alternatives";
+    NotYetHeld = "not_yet_held", 409, "The event has not taken place yet", "Reports come after the event's end, a no-show after its start";
     BookingTookPlace = "booking_took_place", 409, "The booking has taken place", "The booking has ended: it can no longer be moved, reassigned or cancelled";
     BookingCancelled = "booking_cancelled", 409, "The booking is cancelled", "The booking is cancelled";
     ProducerHasBookings = "producer_has_bookings", 409, "The producer still has bookings", "The producer still has bookings to run";

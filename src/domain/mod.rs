@@ -12,6 +12,7 @@ pub mod producer;
 #[cfg(test)]
 pub(crate) mod properties;
 pub mod reminder;
+pub mod report;
 pub mod reservation_number;
 pub mod staff;
 pub mod text;

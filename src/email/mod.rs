@@ -57,10 +57,12 @@ pub enum Kind {
     ContentDue,
     EventReminder,
     ProducerReminder,
+    /// After the event: the recording's links and the attendance report.
+    FollowUp,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -72,6 +74,7 @@ impl Kind {
         Kind::ContentDue,
         Kind::EventReminder,
         Kind::ProducerReminder,
+        Kind::FollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +90,7 @@ impl Kind {
             Kind::ContentDue => "content_due",
             Kind::EventReminder => "event_reminder",
             Kind::ProducerReminder => "producer_reminder",
+            Kind::FollowUp => "booking_follow_up",
         }
     }
 
@@ -108,7 +112,7 @@ impl Kind {
     pub fn has_calendar(self) -> bool {
         !matches!(
             self,
-            Kind::ContentDue | Kind::EventReminder | Kind::ProducerReminder
+            Kind::ContentDue | Kind::EventReminder | Kind::ProducerReminder | Kind::FollowUp
         )
     }
 
@@ -129,7 +133,8 @@ impl Kind {
             | Kind::BookingUpdated
             | Kind::BookingAmended
             | Kind::ContentDue
-            | Kind::EventReminder => &["en", "fr"],
+            | Kind::EventReminder
+            | Kind::FollowUp => &["en", "fr"],
             _ => &["en"],
         }
     }

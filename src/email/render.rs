@@ -90,6 +90,12 @@ pub const TEMPLATES: &[(&str, &str)] = embedded![
     "producer_reminder/subject.en.hbs",
     "producer_reminder/body.en.txt.hbs",
     "producer_reminder/body.en.html.hbs",
+    "booking_follow_up/subject.en.hbs",
+    "booking_follow_up/body.en.txt.hbs",
+    "booking_follow_up/body.en.html.hbs",
+    "booking_follow_up/subject.fr.hbs",
+    "booking_follow_up/body.fr.txt.hbs",
+    "booking_follow_up/body.fr.html.hbs",
 ];
 
 /// A rendered message.

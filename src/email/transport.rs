@@ -81,12 +81,21 @@ impl Transport {
 
 /// The message: plain text and HTML alternatives with the calendar part inline (so
 /// calendar programs act on it), and the same calendar attached as `invite.ics`.
+/// A file attached to a message (its view's `attachments`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct File {
+    pub name: String,
+    pub content_type: String,
+    pub body: String,
+}
+
 pub fn build(
     message_id: &str,
     from: &str,
     to: &str,
     rendered: &Rendered,
     ics: Option<(&str, &str)>,
+    files: &[File],
 ) -> Result<Message, SendError> {
     let from: Mailbox = from
         .parse()
@@ -102,23 +111,31 @@ pub fn build(
         .from(from)
         .to(to)
         .subject(rendered.subject.clone());
-    let result =
-        match ics {
-            Some((method, calendar)) => {
-                let inline =
-                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
-                        .expect("valid content type");
-                alternative = alternative.singlepart(
-                    SinglePart::builder()
-                        .header(inline)
-                        .body(calendar.to_string()),
-                );
-                let file = ContentType::parse("application/ics").expect("valid content type");
-                builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(
-                    Attachment::new("invite.ics".into()).body(calendar.to_string(), file),
-                ))
-            }
-            None => builder.multipart(alternative),
-        };
+    let mut attached: Vec<SinglePart> = vec![];
+    if let Some((method, calendar)) = ics {
+        let inline = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+            .expect("valid content type");
+        alternative = alternative.singlepart(
+            SinglePart::builder()
+                .header(inline)
+                .body(calendar.to_string()),
+        );
+        let file = ContentType::parse("application/ics").expect("valid content type");
+        attached.push(Attachment::new("invite.ics".into()).body(calendar.to_string(), file));
+    }
+    for f in files {
+        let kind = ContentType::parse(&f.content_type)
+            .map_err(|e| SendError::Permanent(format!("attachment {}: {e}", f.name)))?;
+        attached.push(Attachment::new(f.name.clone()).body(f.body.clone(), kind));
+    }
+    let result = if attached.is_empty() {
+        builder.multipart(alternative)
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(alternative);
+        for part in attached {
+            mixed = mixed.singlepart(part);
+        }
+        builder.multipart(mixed)
+    };
     result.map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
 }

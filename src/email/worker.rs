@@ -198,6 +198,11 @@ impl Worker {
             .templates
             .render(kind, &row.locale, &payload)
             .map_err(|e| SendError::Permanent(format!("{e:#}")))?;
+        let files: Vec<transport::File> = match payload.get("attachments") {
+            Some(list) => serde_json::from_value(list.clone())
+                .map_err(|e| SendError::Permanent(format!("attachments: {e}")))?,
+            None => vec![],
+        };
         let calendar = kind
             .has_calendar()
             .then(|| ics::calendar(kind, &payload["ics"], Utc::now()))
@@ -208,6 +213,7 @@ impl Worker {
             &row.recipient,
             &rendered,
             calendar.as_deref().map(|c| (kind.ics_method(), c)),
+            &files,
         )?;
         self.transport.send(&message)
     }

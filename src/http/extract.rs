@@ -24,6 +24,33 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Copy)]
 pub struct BodyTimeout(pub Duration);
 
+/// A request's body, whole: refused when it takes longer than `timeout` to arrive (408),
+/// is larger than `limit` (413), or cannot be read (400).
+pub async fn read_body(
+    timeout: Duration,
+    body: web::Payload,
+    limit: usize,
+) -> Result<actix_web::web::Bytes, Error> {
+    match actix_web::rt::time::timeout(timeout, body.to_bytes_limited(limit)).await {
+        Err(_elapsed) => Err(Error::refused(
+            ProblemCode::RequestTimeout,
+            format!(
+                "the request body did not arrive within {} seconds; send it again, all at once",
+                timeout.as_secs()
+            ),
+        )),
+        Ok(Err(_limit)) => Err(Error::refused(
+            ProblemCode::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes; send less"),
+        )),
+        Ok(Ok(Err(e))) => Err(Error::refused(
+            ProblemCode::MalformedBody,
+            format!("the request body could not be read: {e}"),
+        )),
+        Ok(Ok(Ok(bytes))) => Ok(bytes),
+    }
+}
+
 /// A JSON request body read into its request type: sent as `application/json` (or a
 /// `+json` type), at most `MAX_BODY_BYTES`, arriving within the body timeout, a JSON
 /// object. Anything else is refused before a handler runs: 415 (which also keeps a page
@@ -62,30 +89,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             let body = body
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot take the body: {e}"))?;
-            let bytes = match actix_web::rt::time::timeout(timeout, body.to_bytes_limited(MAX_BODY_BYTES)).await {
-                Err(_elapsed) => {
-                    return Err(Error::refused(
-                        ProblemCode::RequestTimeout,
-                        format!(
-                            "the request body did not arrive within {} seconds; send it again, all at once",
-                            timeout.as_secs()
-                        ),
-                    ))
-                }
-                Ok(Err(_limit)) => {
-                    return Err(Error::refused(
-                        ProblemCode::PayloadTooLarge,
-                        format!("the body is larger than {MAX_BODY_BYTES} bytes; send less"),
-                    ))
-                }
-                Ok(Ok(Err(e))) => {
-                    return Err(Error::refused(
-                        ProblemCode::MalformedBody,
-                        format!("the request body could not be read: {e}"),
-                    ))
-                }
-                Ok(Ok(Ok(bytes))) => bytes,
-            };
+            let bytes = read_body(timeout, body, MAX_BODY_BYTES).await?;
             let value = parse_json(&bytes)?;
             if !value.is_object() {
                 let got = match value {

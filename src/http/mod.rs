@@ -15,6 +15,7 @@ mod privacy;
 pub mod problem;
 pub mod producers;
 mod query;
+mod reports;
 pub mod schema;
 pub mod server;
 mod staff;
@@ -124,6 +125,10 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(bookings::show)
                 .service(bookings::reschedule)
                 .service(bookings::cancel)
+                .service(reports::upload_attendance)
+                .service(reports::attendance)
+                .service(reports::follow_up)
+                .service(reports::no_show)
                 .service(staff::schedule)
                 .service(staff::outbox)
                 .service(staff::tokens)

@@ -27,6 +27,8 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "EraseRequest",
     "ClosureRequest",
     "WebhookRequest",
+    "FollowUpRequest",
+    "NoShowRequest",
 ];
 
 /// The description, built from the routes once.

@@ -270,6 +270,9 @@ pub struct BookingView {
     pub policy_lines: Vec<String>,
     pub fee: Option<String>,
     pub history: Vec<HistoryLine>,
+    /// After the event: where to watch the recording, and the attendance report's size.
+    pub recording_links: Vec<String>,
+    pub attendance: Option<String>,
 }
 
 pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
@@ -309,6 +312,8 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
                 EventKind::PersonalDataErased => say(locale, "history_erased", &[]),
                 EventKind::Amended => say(locale, "history_amended", &[]),
                 EventKind::Completed => say(locale, "history_completed", &[]),
+                EventKind::FollowUpSent => say(locale, "history_follow_up", &[]),
+                EventKind::NoShow => say(locale, "history_no_show", &[]),
             },
         })
         .collect();
@@ -327,7 +332,18 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
         number: b.number.to_string(),
         cancelled: b.is_cancelled(),
         changeable: !b.is_cancelled() && b.completed_at.is_none(),
-        status: say(locale, &format!("status_{}", b.shown_status()), &[]),
+        recording_links: d
+            .report
+            .as_ref()
+            .map(|r| r.recording_links.clone())
+            .unwrap_or_default(),
+        attendance: d
+            .report
+            .as_ref()
+            .filter(|r| r.follow_up_at.is_some() && r.attendance_csv.is_some())
+            .and_then(|r| r.attendees)
+            .map(|n| say(locale, "attendance_count", &[("count", &n.to_string())])),
+        status: say(locale, &format!("status_{}", d.shown_status()), &[]),
         package_name: b
             .package()
             .map(|p| format!("{} ({})", p.name, p.seed_name))

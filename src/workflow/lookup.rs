@@ -1,7 +1,7 @@
 //! Finding a booking: by reservation number and contact e-mail (customers), or by number
 //! alone (staff). A wrong e-mail and an unknown number look the same.
 
-use crate::db::models::{booking_events, bookings, producers};
+use crate::db::models::{booking_events, bookings, event_reports, producers};
 use crate::db::DbConnection;
 use crate::domain::booking::{Booking, BookingDetails};
 use crate::domain::error::Error;
@@ -32,10 +32,12 @@ pub fn by_number(svc: &Services, number: &ReservationNumber) -> Result<BookingDe
 pub fn details(conn: &mut DbConnection, booking: Booking) -> Result<BookingDetails, Error> {
     let history = booking_events::history(conn, &booking.id)?;
     let producer = producers::contact_of(conn, &booking.producer_id)?;
+    let report = event_reports::find(conn, &booking.id)?;
     Ok(BookingDetails {
         booking,
         producer,
         history: Some(history),
+        report,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod order;
 pub mod privacy;
 pub mod reassign;
 pub mod reminders;
+pub mod report;
 pub mod roster;
 pub mod staff;
 pub mod sweep;

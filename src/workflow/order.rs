@@ -207,6 +207,7 @@ fn plan(
             booking,
             producer: Some(assigned),
             history: Some(vec![event]),
+            report: None,
         },
         messages,
     })))

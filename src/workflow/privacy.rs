@@ -11,7 +11,9 @@ use std::thread::JoinHandle;
 use chrono::{DateTime, Months, Utc};
 
 use crate::background::Signal;
-use crate::db::models::{booking_events, bookings, idempotency_keys, outbox, webhooks};
+use crate::db::models::{
+    booking_events, bookings, event_reports, idempotency_keys, outbox, webhooks,
+};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::booking::{EventKind, HistoryEvent};
 use crate::domain::error::Error;
@@ -111,6 +113,13 @@ fn erase_bookings(
         files.extend(outbox::erase_for_booking(conn, &booking.id, &address)?);
         webhooks::erase_for_booking(conn, &booking.id)?;
         super::reminders::withdraw_contact(conn, &booking.id)?;
+        // The attendance report names people; a no-show's reason may too.
+        if let Some(mut report) = event_reports::find(conn, &booking.id)? {
+            report.attendance_csv = None;
+            report.no_show_reason = report.no_show_reason.map(|_| ERASED.into());
+            report.updated_at = now;
+            event_reports::save(conn, &booking.id, &report)?;
+        }
         idempotency_keys::delete_for_booking(conn, &booking.id)?;
     }
     Ok(files)

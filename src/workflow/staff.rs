@@ -70,7 +70,7 @@ pub fn producer_with_email(svc: &Services, email: &str) -> Result<Option<String>
 }
 
 /// The producer on the roster whose e-mail is a member's (any case).
-fn producer_by_email(
+pub fn producer_by_email(
     conn: &mut crate::db::DbConnection,
     email: &str,
 ) -> Result<Option<crate::domain::producer::Producer>, Error> {
@@ -128,6 +128,7 @@ pub fn find_bookings(
             producer: names.get(&b.producer_id).cloned(),
             booking: b,
             history: None,
+            report: None,
         })
         .collect())
 }
@@ -171,6 +172,7 @@ pub fn bookings_page(
                 producer: names.get(&b.producer_id).cloned(),
                 booking: b,
                 history: None,
+                report: None,
             })
             .collect(),
     ))

@@ -1,6 +1,7 @@
 //! The black-box suite: one test binary, every test over HTTP (or the CLI) against the
 //! real app. Set TEST_DATABASE_URL=postgres://… to run it all on PostgreSQL.
 
+mod after_event;
 mod availability;
 mod back_office;
 mod bounded;

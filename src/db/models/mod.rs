@@ -4,6 +4,7 @@ pub mod booking_events;
 pub mod bookings;
 pub mod calendar_feeds;
 pub mod closures;
+pub mod event_reports;
 pub mod idempotency_keys;
 pub mod outbox;
 pub mod producers;

@@ -724,6 +724,9 @@ pub struct BookingJson {
     pub personal_data_erased_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<CancellationJson>,
+    /// What was recorded after the event (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_event: Option<AfterEventJson>,
     /// Every change, oldest first (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryJson>>,
@@ -748,6 +751,21 @@ fn history_json(e: &HistoryEvent, tz: Tz) -> HistoryJson {
     }
 }
 
+/// What was recorded of a booking after its event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AfterEventJson {
+    /// Where the recording can be watched.
+    pub recording_links: Vec<String>,
+    /// How many attendees the attendance report lists, when one was uploaded (staff
+    /// download it at `GET /api/v1/bookings/{number}/attendance`).
+    pub attendees: Option<i64>,
+    /// Set when nobody came: why.
+    pub no_show_reason: Option<String>,
+    /// When the follow-up e-mail (links and report) was last sent.
+    #[schema(format = DateTime)]
+    pub follow_up_sent_at: Option<String>,
+}
+
 /// A booking as a lookup answers it, as a JSON value (the `data` of webhook events).
 pub fn booking_value(d: &BookingDetails) -> serde_json::Value {
     serde_json::to_value(BookingJson::from(d)).expect("bookings serialise")
@@ -759,8 +777,14 @@ impl From<&BookingDetails> for BookingJson {
         let tz = b.time_zone;
         BookingJson {
             reservation_number: b.number.to_string(),
-            status: b.shown_status().to_string(),
+            status: d.shown_status().to_string(),
             completed_at: b.completed_at.map(|t| format_in(t, b.time_zone)),
+            after_event: d.report.as_ref().map(|r| AfterEventJson {
+                recording_links: r.recording_links.clone(),
+                attendees: r.attendance_csv.as_ref().and(r.attendees),
+                no_show_reason: r.no_show_reason.clone(),
+                follow_up_sent_at: r.follow_up_at.map(|t| format_in(t, tz)),
+            }),
             package: b.package_id.clone(),
             package_name: b.package().map(|p| p.name.clone()),
             start: format_in(b.start, tz),
