@@ -12,7 +12,7 @@ use crate::domain::reservation_number::ReservationNumber;
 use crate::domain::staff::Actor;
 use crate::domain::staff::{Role, Staff};
 use crate::http::AppState;
-use crate::workflow::{amend, cancel, change, lookup, reassign, staff as work};
+use crate::workflow::{amend, cancel, change, lookup, reassign, report, staff as work};
 
 use super::form::{query_value, Errors, FieldView};
 use super::i18n::say;
@@ -212,6 +212,10 @@ struct Typed {
     waive: bool,
     /// The order's fields as typed in "Change what was ordered".
     amend: std::collections::HashMap<String, String>,
+    /// "After the event", as typed.
+    attendance: String,
+    recording_links: String,
+    no_show_reason: String,
 }
 
 /// The fields of "Change what was ordered", as the order pages name them.
@@ -363,7 +367,8 @@ async fn render_booking(
     let b = &found.booking;
     let tz = b.time_zone;
     let day = b.start.with_timezone(&tz).date_naive();
-    let can_edit = staff.role.allows(Role::Scheduler) && !b.is_cancelled();
+    let now = state.services.now();
+    let can_edit = staff.role.allows(Role::Scheduler) && !b.is_cancelled() && b.end > now;
     let candidates = if can_edit {
         let number = b.number.clone();
         state
@@ -461,6 +466,11 @@ async fn render_booking(
             "reason": FieldView::new(loc, "reason", "textarea", &typed.reason, errors).optional().max(500),
             "waive": typed.waive,
             "amend": amend_view(loc, b, &typed.amend, errors),
+            "after_event": !b.is_cancelled() && now >= b.start,
+            "can_report": !b.is_cancelled() && now >= b.end,
+            "attendance": FieldView::new(loc, "attendance", "textarea", &typed.attendance, errors).optional(),
+            "recording_links": FieldView::new(loc, "recording_links", "textarea", &typed.recording_links, errors).optional(),
+            "no_show_reason": FieldView::new(loc, "no_show_reason", "textarea", &typed.no_show_reason, errors).max(1000),
         }),
     )
 }
@@ -805,6 +815,94 @@ pub async fn cancel_form(
     }
 }
 
+/// `POST /staff/bookings/{number}/after-event`: the producer (their own bookings) or
+/// staff who schedule send the follow-up (the attendance report pasted or read from a
+/// file, the recording's links one a line), or record a no-show.
+pub async fn after_event_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let visit = Visit::start(&req, &state).await?;
+    let form = visit.form(&state, &body)?;
+    let staff = staff_or_sign_in!(req, state, visit, Role::Producer);
+    let found = open_booking(&state, &visit, &staff, &path).await?;
+    let loc = visit.locale;
+    let typed = Typed {
+        attendance: form.get("attendance").to_string(),
+        recording_links: form.get("recording_links").to_string(),
+        no_show_reason: form.get("no_show_reason").trim().to_string(),
+        ..Typed::default()
+    };
+    let number = found.booking.number.clone();
+    let who = staff.clone();
+    let result = if form.get("action") == "no_show" {
+        let reason = typed.no_show_reason.clone();
+        if reason.is_empty() {
+            Err(Error::Invalid(vec![crate::domain::error::FieldError::new(
+                "reason",
+                ProblemCode::Required,
+                say(loc, "desk_no_show_reason", &[]),
+            )]))
+        } else {
+            state
+                .run(move |svc| report::no_show(svc, &number, reason, &who))
+                .await
+        }
+    } else {
+        let csv = typed.attendance.trim().to_string();
+        let links: Vec<String> = typed
+            .recording_links
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        state
+            .run(move |svc| {
+                if !csv.is_empty() {
+                    report::upload_attendance(svc, &number, csv, &who)?;
+                }
+                for (i, link) in links.iter().enumerate() {
+                    crate::domain::report::recording_link(link).map_err(|(code, message)| {
+                        Error::field(&format!("recording_links[{i}]"), code, message)
+                    })?;
+                }
+                report::follow_up(svc, &number, links, &who)
+            })
+            .await
+    };
+    let errors = match result {
+        Ok(_) => return Ok(visit.redirect(&booking_path(&found.booking.number.to_string()))),
+        Err(Error::Invalid(problems)) => {
+            let mut errors = Errors::default();
+            for p in problems {
+                // "recording_links[1]" is told beside the links; "reason" beside the
+                // no-show's reason.
+                let field = match p.field.split('[').next().unwrap_or("") {
+                    "reason" => "no_show_reason",
+                    other => other,
+                };
+                errors.add(field, p.message);
+            }
+            errors
+        }
+        Err(e) => return Err(visit.fail(&state)(e)),
+    };
+    render_booking(
+        &visit,
+        &state,
+        &staff,
+        &found,
+        &errors,
+        &typed,
+        vec![],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// `GET /staff/bookings?q=&date=`: find bookings by number, contact e-mail or company,
 /// and by the day they start (in the zone the schedule uses).
 pub async fn search_page(
@@ -1003,5 +1101,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/bookings/{number}/cancel",
             web::post().to(cancel_form),
         )
-        .route("/staff/bookings/{number}/amend", web::post().to(amend_form));
+        .route("/staff/bookings/{number}/amend", web::post().to(amend_form))
+        .service(
+            // The attendance report rides in the form: room for it, encoded.
+            web::resource("/staff/bookings/{number}/after-event")
+                .app_data(web::PayloadConfig::new(
+                    3 * crate::domain::report::MAX_ATTENDANCE_BYTES,
+                ))
+                .route(web::post().to(after_event_form)),
+        );
 }

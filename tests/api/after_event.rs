@@ -240,3 +240,125 @@ async fn a_no_show_is_recorded_with_its_reason() {
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.body["errors"][0]["field"], "recording_links");
 }
+
+#[actix_web::test]
+async fn a_producer_sends_the_follow_up_from_the_back_office() {
+    let app = crate::staff_pages::app_now().await;
+    app.add_producer(producer(
+        "Lea Martin",
+        "Europe/Paris",
+        &["en"],
+        weekdays("08:00", "18:00"),
+    ))
+    .await;
+    let password = "a producer's long password";
+    crate::staff_pages::member(
+        &app,
+        "lea.martin@producers.example",
+        "Lea Martin",
+        "producer",
+        password,
+    )
+    .await;
+    // A weekday more than two weeks ahead.
+    let mut day = (chrono::Utc::now() + chrono::Duration::days(15)).date_naive();
+    while chrono::Datelike::weekday(&day).number_from_monday() > 5 {
+        day = day.succ_opt().unwrap();
+    }
+    let r = app
+        .order(&order_body(&format!("{day}T10:00"), "Europe/Paris", 60))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.body["reservation_number"].as_str().unwrap().to_string();
+    let end = chrono::DateTime::parse_from_rfc3339(r.body["end"].as_str().unwrap()).unwrap();
+
+    // During the event she can only record a no-show; after it, she signs in again (her
+    // session lapsed with the clock) and sends the follow-up.
+    app.clock
+        .set(end.with_timezone(&chrono::Utc) + chrono::Duration::minutes(10));
+    let v = Visitor::new(&app);
+    let page = v
+        .post(
+            "/staff",
+            &[
+                ("staff.email", "lea.martin@producers.example"),
+                ("staff.password", password),
+            ],
+        )
+        .await;
+    assert_eq!(page.path, "/staff/home", "{:?}", page.field_errors());
+    let page = v.get(&format!("/staff/bookings/{n}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html.contains("id=\"follow-up-button\""),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("data-fills=\"attendance\""));
+    assert!(
+        !page.html.contains("id=\"move-button\""),
+        "past: not movable"
+    );
+
+    let path = format!("/staff/bookings/{n}/after-event");
+    let link = "https://recordings.example.com/acme/all-hands.mp4";
+    let page = v
+        .post(
+            &path,
+            &[
+                ("action", "follow_up"),
+                ("attendance", REPORT),
+                ("recording_links", "not a link"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.html);
+    let errors = page.field_errors();
+    assert!(
+        errors
+            .iter()
+            .any(|(f, m)| f == "recording_links" && m.contains("not a web address")),
+        "{errors:?}"
+    );
+    // What was typed stays.
+    assert!(page.html.contains("Martin, Bob"));
+
+    let page = v
+        .post(
+            &path,
+            &[
+                ("action", "follow_up"),
+                ("attendance", REPORT),
+                ("recording_links", &format!("{link}\n")),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.path,
+        format!("/staff/bookings/{n}"),
+        "{:?}",
+        page.field_errors()
+    );
+    assert!(
+        page.text_of("history")
+            .unwrap()
+            .contains("The recording and attendance were sent."),
+        "{:?}",
+        page.text_of("history")
+    );
+    let r = app
+        .get_as(&app.scheduler, &format!("/api/v1/bookings/{n}"))
+        .await;
+    assert_eq!(r.body["after_event"]["attendees"], 3, "{}", r.body);
+    assert_eq!(r.body["after_event"]["recording_links"], json!([link]));
+    assert!(
+        r.body["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["kind"] == "follow_up_sent"
+                && h["actor"].as_str().unwrap().contains("Lea Martin")),
+        "{}",
+        r.body
+    );
+}

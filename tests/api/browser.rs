@@ -155,6 +155,17 @@ impl Driver {
         .await;
     }
 
+    /// Choose a file for a file input, as a person picking it would.
+    async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let id = self.find(css).await;
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": path.to_str().unwrap()})),
+        )
+        .await;
+    }
+
     async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})))
@@ -180,6 +191,24 @@ impl Driver {
     }
 
     /// Wait until the element's text contains `needle`.
+    /// Wait until the field with this id holds `needle` (set by the page's script).
+    async fn wait_value(&self, id: &str, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let v = self
+                .script(&format!("return document.getElementById('{id}').value"))
+                .await;
+            if v.as_str().is_some_and(|v| v.contains(needle)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "#{id} never held {needle:?}; it holds {v}"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -1092,4 +1121,81 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
     b.click_to("#sign-out-button", "/staff").await;
     b.goto(&format!("{}/staff/schedule", app.address)).await;
     b.wait_text("h1", "Staff sign-in").await;
+}
+
+/// A producer, after her event, picks the attendance report's file (read into the form
+/// by the page's script), gives the recording's link and sends the follow-up.
+#[actix_web::test]
+async fn a_producer_sends_the_follow_up_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = crate::staff_pages::app_now().await;
+    app.add_producer(crate::helpers::producer(
+        "Lea Martin",
+        "Europe/Paris",
+        &["en", "fr"],
+        crate::helpers::weekdays("08:00", "18:00"),
+    ))
+    .await;
+    let password = "a producer's long password";
+    let _ = crate::staff_pages::member(
+        &app,
+        "lea.martin@producers.example",
+        "Lea Martin",
+        "producer",
+        password,
+    )
+    .await;
+    let mut day = (chrono::Utc::now() + chrono::Duration::days(15)).date_naive();
+    while chrono::Datelike::weekday(&day).number_from_monday() > 5 {
+        day = day.succ_opt().unwrap();
+    }
+    let r = app
+        .order(&crate::helpers::order_body(
+            &format!("{day}T10:00"),
+            "Europe/Paris",
+            60,
+        ))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let number = r.body["reservation_number"].as_str().unwrap().to_string();
+    let end = chrono::DateTime::parse_from_rfc3339(r.body["end"].as_str().unwrap()).unwrap();
+    app.clock
+        .set(end.with_timezone(&chrono::Utc) + chrono::Duration::minutes(10));
+
+    let report = crate::helpers::temp_dir("attendance").join("attendance.csv");
+    std::fs::write(
+        &report,
+        "name,email,joined,left\nAna Souza,ana@example.com,10:01,10:58\nBob Martin,bob@example.com,10:03,10:40\n",
+    )
+    .unwrap();
+    b.goto(&format!("{}/staff", app.address)).await;
+    b.type_into("#staff-email", "lea.martin@producers.example")
+        .await;
+    b.type_into("#staff-password", password).await;
+    b.click_to("#sign-in-button", "/staff/home").await;
+    b.goto(&format!("{}/staff/bookings/{number}", app.address))
+        .await;
+    b.wait_text("#b-number", &number).await;
+    b.choose_file("#attendance-file", &report).await;
+    b.wait_value("attendance", "Bob Martin").await;
+    b.type_into(
+        "#recording_links",
+        "https://recordings.example.com/all-hands.mp4",
+    )
+    .await;
+    b.check("staff-after-event").await;
+    b.resize(390, 844).await;
+    b.screenshot("phone-staff-after-event.png").await;
+    b.resize(1100, 1357).await;
+    b.click_to_new_page("#follow-up-button").await;
+    b.wait_text("#history", "The recording and attendance were sent.")
+        .await;
+    b.wait_text("#attendance-sent", "2 attendees").await;
+    b.check("staff-after-event-sent").await;
+    let r = app
+        .get_as(&app.scheduler, &format!("/api/v1/bookings/{number}"))
+        .await;
+    assert_eq!(r.body["after_event"]["attendees"], 2, "{}", r.body);
 }

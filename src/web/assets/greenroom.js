@@ -171,3 +171,21 @@
     refreshCalendar();
   }
 })();
+
+// A file chosen for a text field (the attendance report) is read into it, so that the
+// form posts it as text; without JavaScript the report is pasted.
+(function () {
+  "use strict";
+  document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var target = document.getElementById(input.dataset.fills);
+      var file = input.files && input.files[0];
+      if (!target || !file) {
+        return;
+      }
+      file.text().then(function (text) {
+        target.value = text;
+      });
+    });
+  });
+})();
