@@ -1,7 +1,7 @@
 -- The writes an order cannot avoid, alone, for pgbench: the database's own limit for
 -- orders, which `benches/load.sh` prints beside Greenroom's orders per second. One
--- transaction of four inserts (the booking, its history event, its two outbox
--- messages) with payloads of real sizes; nothing read but the producer's id and the new
+-- transaction of five inserts (the booking, its history event, its two outbox
+-- messages, its three reminders in one statement) with payloads of real sizes; nothing read but the producer's id and the new
 -- booking's key. A clash with the exclusion constraint inserts nothing.
 -- Run against a database that Greenroom has migrated, with producers on the roster:
 --   pgbench -n -c 16 -j 2 -T 20 -f benches/order-writes.pgbench.sql postgres://…/greenroom_load
@@ -25,4 +25,7 @@ INSERT INTO outbox (id, booking_id, kind, recipient, locale, payload, status, at
 SELECT 'pgbo1-' || :rid, id, 'booking_confirmed', 'load@customers.example', 'en', repeat('x', 3200), 'sent', 1, now(), NULL, NULL, now(), now() FROM bookings WHERE id = 'pgb-' || :rid;
 INSERT INTO outbox (id, booking_id, kind, recipient, locale, payload, status, attempts, next_attempt_at, locked_until, last_error, created_at, sent_at)
 SELECT 'pgbo2-' || :rid, id, 'producer_assigned', 'producer@producers.example', 'en', repeat('x', 2600), 'sent', 1, now(), NULL, NULL, now(), now() FROM bookings WHERE id = 'pgb-' || :rid;
+INSERT INTO reminders (id, booking_id, kind, due_at, status, created_at)
+SELECT 'pgbr-' || k || '-' || :rid, id, k, start_at - interval '24 hours', 'scheduled', now()
+FROM bookings, (VALUES ('content_due'), ('event_reminder'), ('producer_reminder')) AS v(k) WHERE id = 'pgb-' || :rid;
 COMMIT;

@@ -579,7 +579,7 @@ fn open_with_template(
 /// Writes into the database: point it at a copy.
 fn db_limit(url: &str, duration: Duration) -> anyhow::Result<()> {
     use greenroom::db;
-    use greenroom::db::models::{booking_events, bookings, outbox, producers};
+    use greenroom::db::models::{booking_events, bookings, outbox, producers, reminders};
     use greenroom::domain::booking::{EventKind, HistoryEvent};
     use greenroom::email::{self, Kind, MailConfig};
 
@@ -625,6 +625,12 @@ fn db_limit(url: &str, duration: Duration) -> anyhow::Result<()> {
                 bookings::insert(conn, &b)?;
                 booking_events::record(conn, &b.id, &event, true)?;
                 outbox::enqueue(conn, &b.id, messages.clone())?;
+                reminders::insert(
+                    conn,
+                    &b.id,
+                    &greenroom::domain::reminder::reminders_for(&b, now),
+                    now,
+                )?;
                 Ok(())
             })
         })?;

@@ -1,7 +1,6 @@
 //! Moving a booking to another date and time: only the time changes; the same producer
 //! keeps it when free, else another free one takes it.
 
-use crate::domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -13,6 +12,7 @@ use crate::domain::error::{Error, ProblemCode};
 use crate::domain::local_time::Slot;
 use crate::domain::order::{check_lead_time, SlotRequest};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::webhook::EventType;
 use crate::email::{self, Kind};
 use crate::scheduling::{self, producer_window};
 

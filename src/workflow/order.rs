@@ -1,7 +1,6 @@
 //! Ordering: find a free producer and record the booking, atomically, with its first
 //! line of history, its stored idempotent answer and its e-mails.
 
-use crate::domain::webhook::EventType;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::{booking_events, bookings, idempotency_keys, outbox};
@@ -13,6 +12,7 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::error::{Error, Limit, ProblemCode};
 use crate::domain::order::{charges, check_lead_time, NewOrder};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::webhook::EventType;
 use crate::email::{self, Kind};
 use crate::scheduling::{self, producer_window};
 
