@@ -45,6 +45,25 @@ pub struct ExtensionDef {
     pub unit: String,
     #[serde(default)]
     pub automatic: bool,
+    /// Sold by the hour with a minimum: the quantity is hours, and fewer than this many
+    /// minutes are billed as this many (consultation and rehearsal: 1 h 30).
+    #[serde(default)]
+    pub minimum_minutes: Option<i64>,
+}
+
+impl ExtensionDef {
+    /// Minutes billed for `quantity` (hours when sold by the hour), if sold by time.
+    pub fn billed_minutes(&self, quantity: i64) -> Option<i64> {
+        self.minimum_minutes.map(|min| (quantity * 60).max(min))
+    }
+
+    /// What `quantity` of it costs, in minor units.
+    pub fn price_of(&self, quantity: i64) -> i64 {
+        match self.billed_minutes(quantity) {
+            Some(minutes) => self.price_minor * minutes / 60,
+            None => self.price_minor * quantity,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

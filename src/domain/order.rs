@@ -133,9 +133,29 @@ impl ChargeLine {
                 ),
             };
         }
-        if cat.extensions.contains_key(&item.id) {
+        if let Some(def) = cat.extensions.get(&item.id) {
             let (name, _) = cat.extension_text(&item.id, locale);
-            return format!("{name} × {}", item.quantity);
+            return match def.billed_minutes(item.quantity) {
+                Some(billed) => {
+                    let hm = |m: i64| match m % 60 {
+                        0 => format!("{} h", m / 60),
+                        r => format!("{} h {r:02}", m / 60),
+                    };
+                    match locale {
+                        Locale::En => format!(
+                            "{name}: {} ordered, {} billed",
+                            hm(item.quantity * 60),
+                            hm(billed)
+                        ),
+                        Locale::Fr => format!(
+                            "{name} : {} commandée(s), {} facturée(s)",
+                            hm(item.quantity * 60),
+                            hm(billed)
+                        ),
+                    }
+                }
+                None => format!("{name} × {}", item.quantity),
+            };
         }
         self.description.clone()
     }
@@ -388,7 +408,7 @@ pub fn charges(package: &Package, duration_minutes: i64, extensions: &[Extension
     }
     for e in extensions {
         let def = &cat.extensions[&e.id];
-        lines.push(line(&e.id, e.quantity, def.price_minor * e.quantity));
+        lines.push(line(&e.id, e.quantity, def.price_of(e.quantity)));
     }
     let total = cat.money(lines.iter().map(|l| l.amount.amount_minor).sum());
     Charges {
@@ -415,8 +435,41 @@ mod tests {
             }],
         );
         assert_eq!(c.lines.len(), 3);
-        assert_eq!(c.total.amount_minor, 90000 + 2 * 20000 + 2 * 22500);
+        // Consultation is hourly with 1 h 30 minimum: 2 h bill 2 h (150.00 an hour).
+        assert_eq!(c.total.amount_minor, 90000 + 2 * 20000 + 2 * 15000);
+        assert_eq!(
+            c.lines[2].description,
+            "Consultation (billed hourly, 1h30 minimum): 2 h ordered, 2 h billed"
+        );
         assert_eq!(charges(p, 60, &[]).total.amount_minor, 90000);
+    }
+
+    #[test]
+    fn hourly_extensions_bill_at_least_their_minimum() {
+        let p = Catalogue::get().package("event-standard").unwrap();
+        let billed = |id: &str, quantity| {
+            let c = charges(
+                p,
+                60,
+                &[ExtensionOrder {
+                    id: id.into(),
+                    quantity,
+                }],
+            );
+            (
+                c.lines[1].amount.amount_minor,
+                c.lines[1].describe(Locale::Fr),
+            )
+        };
+        let (one, said) = billed("rehearsal", 1);
+        assert_eq!(one, 22500, "1 h ordered bills the 1 h 30 minimum");
+        assert!(
+            said.ends_with(": 1 h commandée(s), 1 h 30 facturée(s)"),
+            "{said}"
+        );
+        assert_eq!(billed("rehearsal", 3).0, 45000);
+        // Sold by the unit: as many as ordered.
+        assert_eq!(billed("additional-editing", 2).0, 24000);
     }
 
     #[test]
