@@ -74,9 +74,28 @@ pub struct Comparison {
     pub extensions: Vec<Row>,
 }
 
-fn price_per_unit(amount_minor: i64, unit: &str, locale: Locale) -> String {
-    let money = locale.money(&Catalogue::get().money(amount_minor));
-    say(locale, "per_unit", &[("price", &money), ("unit", unit)])
+/// An extension's price for its unit, with its minimum when sold by time.
+fn price_per_unit(
+    def: &crate::domain::catalogue::ExtensionDef,
+    unit: &str,
+    locale: Locale,
+) -> String {
+    let money = locale.money(&Catalogue::get().money(def.price_minor));
+    let price = say(locale, "per_unit", &[("price", &money), ("unit", unit)]);
+    match def.minimum_minutes {
+        Some(min) => say(
+            locale,
+            "per_unit_minimum",
+            &[
+                ("price", &price),
+                (
+                    "minimum",
+                    &crate::email::format::duration(min, locale.as_str()),
+                ),
+            ],
+        ),
+        None => price,
+    }
 }
 
 pub fn comparison(locale: Locale) -> Comparison {
@@ -151,7 +170,7 @@ pub fn comparison(locale: Locale) -> Comparison {
                         if p.extensions.contains(id) {
                             Cell {
                                 kind: "optional",
-                                text: price_per_unit(def.price_minor, unit, locale),
+                                text: price_per_unit(def, unit, locale),
                             }
                         } else {
                             Cell {
@@ -187,7 +206,7 @@ fn service_cell(p: &Package, id: &str, locale: Locale) -> Cell {
                 text: say(
                     locale,
                     "optional_at",
-                    &[("price", &price_per_unit(def.price_minor, unit, locale))],
+                    &[("price", &price_per_unit(def, unit, locale))],
                 ),
             };
         }

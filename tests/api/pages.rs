@@ -384,9 +384,21 @@ async fn pages_speak_french_from_the_browser_or_the_switch() {
         home.html
     );
 
+    // Consultation and rehearsal: hourly, with the seed's 1 h 30 minimum shown.
+    assert!(
+        home.html.contains("par heure, 1 h 30 au minimum"),
+        "{}",
+        home.html
+    );
+
     // The switch wins over the browser, and is remembered.
     let en = v.get("/?lang=en").await;
     assert!(en.html.contains("Compare the packages"));
+    assert!(
+        en.html.contains("150.00 USD per hour, at least 1 h 30 min"),
+        "{}",
+        en.html
+    );
     assert_eq!(v.cookie("greenroom_lang").as_deref(), Some("en"));
     assert!(v.get("/order").await.html.contains("First name"));
     v.get("/order?lang=fr").await;
