@@ -65,11 +65,9 @@ pub fn attendance_rows(csv_text: &str) -> Result<i64, Problem> {
 
 /// A link to the recording: an absolute http or https address.
 pub fn recording_link(s: &str) -> Result<String, Problem> {
-    match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Ok(u.to_string())
-        }
-        _ => Err((
+    match super::text::web_address(s) {
+        Some(u) => Ok(u.to_string()),
+        None => Err((
             ProblemCode::InvalidUrl,
             format!("'{s}' is not a web address; give one such as https://example.com/recordings/launch"),
         )),

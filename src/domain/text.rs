@@ -166,6 +166,15 @@ pub fn valid_host(s: &str) -> bool {
         })
 }
 
+/// An absolute http or https address with a host (what a browser or a receiver can be
+/// sent to), as the URL parser reads it.
+pub fn web_address(s: &str) -> Option<url::Url> {
+    url::Url::parse(s)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

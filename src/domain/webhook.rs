@@ -69,15 +69,9 @@ pub fn endpoint_url(s: &str) -> Result<String, Problem> {
             format!("'{s}' {why}; give an address such as https://example.com/greenroom/events"),
         ))
     };
-    let Ok(url) = url::Url::parse(s) else {
-        return bad("is not an absolute URL");
+    let Some(url) = super::text::web_address(s) else {
+        return bad("is not an absolute http or https address");
     };
-    if !matches!(url.scheme(), "http" | "https") {
-        return bad("is not an http or https address");
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return bad("has no host");
-    }
     if !url.username().is_empty() || url.password().is_some() {
         return bad("holds credentials, which would be shown to every admin");
     }

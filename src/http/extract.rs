@@ -60,15 +60,19 @@ pub async fn read_body(
 /// of the body (keys sorted), to tell a retry from another request.
 pub struct JsonBody<T>(pub T, pub Option<String>);
 
-fn is_json(req: &HttpRequest) -> bool {
+/// The request's media type, lower case, without parameters.
+pub fn media_type(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
-        .is_some_and(|m| {
-            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-        })
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    media_type(req).is_some_and(|m| {
+        m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+    })
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::bookings::json::BookingJson;
-use super::extract::{read_body, require, JsonBody, BODY_TIMEOUT};
+use super::extract::{media_type, read_body, require, JsonBody, BODY_TIMEOUT};
 use super::json::{json_objects, Check, Field, Unknown};
 use super::problem::Problem;
 use super::AppState;
@@ -89,13 +89,7 @@ impl NoShowRequest {
 
 /// The body of an attendance upload: CSV text, at most `MAX_ATTENDANCE_BYTES`.
 async fn csv_body(req: &HttpRequest, body: web::Payload) -> Result<String, Error> {
-    let media = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase());
-    if !matches!(media.as_deref(), Some("text/csv" | "text/plain")) {
+    if !matches!(media_type(req).as_deref(), Some("text/csv" | "text/plain")) {
         return Err(Error::refused(
             ProblemCode::UnsupportedMediaType,
             "send the attendance report as CSV with the header Content-Type: text/csv",

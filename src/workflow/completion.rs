@@ -3,7 +3,6 @@
 //! booking even with many instances sweeping.
 
 use crate::db::models::{booking_events, bookings};
-use crate::db::write_transaction;
 use crate::domain::booking::{EventKind, HistoryEvent};
 use crate::domain::error::Error;
 use crate::domain::webhook::EventType;
@@ -11,42 +10,26 @@ use crate::domain::webhook::EventType;
 use super::lookup::details;
 use super::{Actor, Services};
 
-/// Bookings marked in one transaction.
-const BATCH: i64 = 200;
-
 /// Mark every booking that ended by now (the service's clock); returns how many.
 pub fn complete_ended(svc: &Services) -> Result<usize, Error> {
     let now = svc.now();
     let actor = Actor::Service("completion").name();
-    let mut total = 0;
-    loop {
-        let (seen, marked) = svc.db.write(|conn| {
-            write_transaction(conn, |conn| -> Result<(usize, usize), Error> {
-                let ended = bookings::ended_not_completed(conn, now, BATCH)?;
-                let seen = ended.len();
-                let mut marked = 0;
-                for mut booking in ended {
-                    // Another instance may have marked it since we read it.
-                    if !bookings::mark_completed(conn, &booking.id, now)? {
-                        continue;
-                    }
-                    booking.completed_at = Some(now);
-                    let line = HistoryEvent::note(now, EventKind::Completed, actor.clone());
-                    booking_events::record(conn, &booking.id, &line, false)?;
-                    let shown = details(conn, booking)?;
-                    super::webhooks::emit(svc, conn, EventType::Completed, &shown, now)?;
-                    marked += 1;
-                }
-                Ok((seen, marked))
-            })
-        })?;
-        total += marked;
-        if seen < BATCH as usize {
-            break;
+    super::sweep::in_batches(svc, |conn, limit| {
+        let ended = bookings::ended_not_completed(conn, now, limit)?;
+        let seen = ended.len();
+        let mut marked = 0;
+        for mut booking in ended {
+            // Another instance may have marked it since we read it.
+            if !bookings::mark_completed(conn, &booking.id, now)? {
+                continue;
+            }
+            booking.completed_at = Some(now);
+            let line = HistoryEvent::note(now, EventKind::Completed, actor.clone());
+            booking_events::record(conn, &booking.id, &line, false)?;
+            let shown = details(conn, booking)?;
+            super::webhooks::emit(svc, conn, EventType::Completed, &shown, now)?;
+            marked += 1;
         }
-    }
-    if total > 0 {
-        svc.wake_workers();
-    }
-    Ok(total)
+        Ok((seen, marked))
+    })
 }

@@ -6,16 +6,13 @@
 use chrono::{DateTime, Utc};
 
 use crate::db::models::{booking_events, bookings, outbox, producers, reminders};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::booking::Booking;
 use crate::domain::error::Error;
 use crate::domain::reminder::{reminders_for, ReminderKind};
 use crate::email::{self, Kind};
 
 use super::Services;
-
-/// Reminders turned into messages in one transaction.
-const BATCH: i64 = 200;
 
 /// Give a new booking its reminders (inside the order's transaction).
 pub fn schedule(
@@ -63,54 +60,41 @@ pub fn withdraw_contact(conn: &mut DbConnection, booking_id: &str) -> Result<(),
 /// sent once however many instances sweep.
 pub fn queue_due(svc: &Services) -> Result<usize, Error> {
     let now = svc.now();
-    let mut total = 0;
-    loop {
-        let (seen, queued) = svc.db.write(|conn| {
-            write_transaction(conn, |conn| -> Result<(usize, usize), Error> {
-                let due = reminders::due(conn, now, BATCH)?;
-                let mut queued = 0;
-                for (id, booking_id, kind) in &due {
-                    if !reminders::mark_queued(conn, id, now)? {
-                        continue;
-                    }
-                    let Some(kind) = ReminderKind::parse(kind) else {
-                        tracing::warn!(reminder = %id, kind, "unknown reminder kind; dropped");
-                        continue;
-                    };
-                    let booking = bookings::by_ids(conn, std::slice::from_ref(booking_id))?
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| anyhow::anyhow!("reminder {id}: no booking {booking_id}"))?;
-                    let Some(producer) = producers::contact_of(conn, &booking.producer_id)? else {
-                        continue;
-                    };
-                    let sequence = booking_events::sequence(conn, &booking.id)?;
-                    let build = if kind.to_contact() {
-                        email::contact_message
-                    } else {
-                        email::producer_message
-                    };
-                    let message = build(
-                        Kind::of_reminder(kind),
-                        &booking,
-                        &producer,
-                        None,
-                        sequence,
-                        &svc.mail,
-                    );
-                    outbox::enqueue(conn, &booking.id, vec![message])?;
-                    queued += 1;
-                }
-                Ok((due.len(), queued))
-            })
-        })?;
-        total += queued;
-        if seen < BATCH as usize {
-            break;
+    super::sweep::in_batches(svc, |conn, limit| {
+        let due = reminders::due(conn, now, limit)?;
+        let mut queued = 0;
+        for (id, booking_id, kind) in &due {
+            if !reminders::mark_queued(conn, id, now)? {
+                continue;
+            }
+            let Some(kind) = ReminderKind::parse(kind) else {
+                tracing::warn!(reminder = %id, kind, "unknown reminder kind; dropped");
+                continue;
+            };
+            let booking = bookings::by_ids(conn, std::slice::from_ref(booking_id))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("reminder {id}: no booking {booking_id}"))?;
+            let Some(producer) = producers::contact_of(conn, &booking.producer_id)? else {
+                continue;
+            };
+            let sequence = booking_events::sequence(conn, &booking.id)?;
+            let build = if kind.to_contact() {
+                email::contact_message
+            } else {
+                email::producer_message
+            };
+            let message = build(
+                Kind::of_reminder(kind),
+                &booking,
+                &producer,
+                None,
+                sequence,
+                &svc.mail,
+            );
+            outbox::enqueue(conn, &booking.id, vec![message])?;
+            queued += 1;
         }
-    }
-    if total > 0 {
-        svc.wake_workers();
-    }
-    Ok(total)
+        Ok((due.len(), queued))
+    })
 }

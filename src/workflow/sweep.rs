@@ -7,7 +7,36 @@ use std::time::Duration;
 
 use crate::background::Signal;
 
+use crate::db::{write_transaction, DbConnection};
+use crate::domain::error::Error;
+
 use super::{completion, reminders, Services};
+
+/// Rows a sweep handles in one transaction.
+pub const BATCH: i64 = 200;
+
+/// Run `step` (given the batch size; it returns how many rows it looked at and how many
+/// it handled) a transaction at a time until a batch comes back short, then wake the
+/// workers if anything was handled. Returns how many were.
+pub fn in_batches(
+    svc: &Services,
+    mut step: impl FnMut(&mut DbConnection, i64) -> Result<(usize, usize), Error>,
+) -> Result<usize, Error> {
+    let mut total = 0;
+    loop {
+        let (seen, handled) = svc
+            .db
+            .write(|conn| write_transaction(conn, |conn| step(conn, BATCH)))?;
+        total += handled;
+        if seen < BATCH as usize {
+            break;
+        }
+    }
+    if total > 0 {
+        svc.wake_workers();
+    }
+    Ok(total)
+}
 
 pub struct Sweeps {
     pub svc: Services,

@@ -271,13 +271,6 @@ pub fn record(conn: &mut DbConnection, attempts: &[Attempt]) -> QueryResult<()> 
     })
 }
 
-/// Give back deliveries taken but not attempted.
-pub fn release(conn: &mut DbConnection, ids: &[String]) -> QueryResult<usize> {
-    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids)))
-        .set(webhook_deliveries::locked_until.eq(None::<NaiveDateTime>))
-        .execute(conn)
-}
-
 /// A delivery as staff see it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries)]
