@@ -18,12 +18,15 @@ pub fn complete_ended(svc: &Services) -> Result<usize, Error> {
         let ended = bookings::ended_not_completed(conn, now, limit)?;
         let seen = ended.len();
         let mut marked = 0;
-        for mut booking in ended {
+        for booking in ended {
             // Another instance may have marked it since we read it.
             if !bookings::mark_completed(conn, &booking.id, now)? {
                 continue;
             }
-            booking.completed_at = Some(now);
+            // Read again now that its row is ours: a change committed since the first
+            // read (an erasure) must not be undone in what the webhooks are sent.
+            let booking = bookings::locked(conn, &booking.id)?
+                .ok_or_else(|| anyhow::anyhow!("booking {} vanished", booking.id))?;
             let line = HistoryEvent::note(now, EventKind::Completed, actor.clone());
             booking_events::record(conn, &booking.id, &line, false)?;
             let shown = details(conn, booking)?;

@@ -64,6 +64,11 @@ pub fn queue_due(svc: &Services) -> Result<usize, Error> {
         let due = reminders::due(conn, now, limit)?;
         let mut queued = 0;
         for (id, booking_id, kind) in &due {
+            // The booking first, locked, then the reminder: the order a change of the
+            // booking (a move, an erasure) takes them in, so that the two wait for each
+            // other and this message is built from the booking as it then is.
+            let booking = bookings::locked(conn, booking_id)?
+                .ok_or_else(|| anyhow::anyhow!("reminder {id}: no booking {booking_id}"))?;
             if !reminders::mark_queued(conn, id, now)? {
                 continue;
             }
@@ -71,10 +76,6 @@ pub fn queue_due(svc: &Services) -> Result<usize, Error> {
                 tracing::warn!(reminder = %id, kind, "unknown reminder kind; dropped");
                 continue;
             };
-            let booking = bookings::by_ids(conn, std::slice::from_ref(booking_id))?
-                .into_iter()
-                .next()
-                .ok_or_else(|| anyhow::anyhow!("reminder {id}: no booking {booking_id}"))?;
             let Some(producer) = producers::contact_of(conn, &booking.producer_id)? else {
                 continue;
             };

@@ -289,6 +289,26 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[String]) -> anyhow::Result<Vec<Boo
     )
 }
 
+/// A booking read for a change in this transaction: on PostgreSQL its row is locked
+/// (`FOR UPDATE`), so a concurrent change (an erasure) either comes first and is seen,
+/// or waits for this one; SQLite's transactions are serialized already.
+pub fn locked(conn: &mut DbConnection, id: &str) -> anyhow::Result<Option<Booking>> {
+    let row: Option<BookingRow> = match conn {
+        DbConnection::Postgresql(pg) => bookings::table
+            .find(id)
+            .select(BookingRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(lite) => bookings::table
+            .find(id)
+            .select(BookingRow::as_select())
+            .first(lite)
+            .optional()?,
+    };
+    row.map(Booking::try_from).transpose()
+}
+
 /// Ids of the bookings ordered with this contact e-mail.
 pub fn ids_for_contact(conn: &mut DbConnection, email: &str) -> QueryResult<Vec<String>> {
     bookings::table
