@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use anyhow::Context;
 use diesel::prelude::*;
 
-use super::models::{bookings, closures, producers, time_off};
+use super::models::{assignments, bookings, closures, producers, time_off};
 use super::schema::roster_version;
 use super::DbConnection;
 use crate::domain::producer::Producer;
@@ -148,20 +148,22 @@ fn current_version(conn: &mut DbConnection) -> anyhow::Result<i64> {
 /// memory, see `RosterCache`), the assignments overlapping `range` (one statement, which
 /// also reads the roster's version), and,
 /// when `week` is given, each one's number of assignments in that week (counted by the
-/// database). `set_aside` leaves one booking out (a booking being moved).
+/// database). `set_aside` leaves assignments out: a booking's live window (its id is the
+/// booking's, first) and the sessions a move takes off the schedule, or a session being
+/// moved.
 pub fn load(
     cache: &RosterCache,
     conn: &mut DbConnection,
     range: Interval,
     week: Option<Interval>,
-    set_aside: Option<&str>,
+    set_aside: &[&str],
 ) -> anyhow::Result<Roster> {
-    let (seen, windows) = bookings::busy_windows(conn, range)?;
+    let (seen, windows) = assignments::busy_windows(conn, range)?;
     let snapshot = cache.snapshot(conn, seen)?;
     let n = snapshot.profiles.len();
     let mut busy: Vec<Vec<Interval>> = vec![Vec::new(); n];
-    for (booking, producer, window) in windows {
-        if Some(booking.as_str()) != set_aside {
+    for (assignment, producer, window) in windows {
+        if !set_aside.contains(&assignment.as_str()) {
             if let Some(&i) = snapshot.index.get(&producer) {
                 busy[i].push(window);
             }
@@ -169,7 +171,8 @@ pub fn load(
     }
     let mut loads = vec![0usize; n];
     if let Some(week) = week {
-        for (producer, count) in bookings::loads(conn, week, set_aside)? {
+        // A booking set aside is one being moved: its live window's id is the booking's.
+        for (producer, count) in bookings::loads(conn, week, set_aside.first().copied())? {
             if let Some(&i) = snapshot.index.get(&producer) {
                 loads[i] = count as usize;
             }

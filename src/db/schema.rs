@@ -289,3 +289,19 @@ diesel::table! {
 
 diesel::joinable!(event_reports -> bookings (booking_id));
 diesel::allow_tables_to_appear_in_same_query!(event_reports, bookings);
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        booking_id -> Text,
+        kind -> Text,
+        producer_id -> Text,
+        window_start -> Timestamp,
+        window_end -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(assignments -> bookings (booking_id));
+diesel::allow_tables_to_appear_in_same_query!(assignments, bookings);

@@ -146,6 +146,11 @@ pub enum EventKind {
     FollowUpSent,
     /// Nobody came (with the reason in the detail).
     NoShow,
+    /// A preparation session's time was picked or changed (named in the detail).
+    SessionScheduled,
+    /// A preparation session was taken off the schedule (by the customer, or because the
+    /// event moved before it).
+    SessionRemoved,
 }
 
 impl EventKind {
@@ -160,6 +165,8 @@ impl EventKind {
             EventKind::Completed => "completed",
             EventKind::FollowUpSent => "follow_up_sent",
             EventKind::NoShow => "no_show",
+            EventKind::SessionScheduled => "session_scheduled",
+            EventKind::SessionRemoved => "session_removed",
         }
     }
 
@@ -174,6 +181,8 @@ impl EventKind {
             EventKind::Completed,
             EventKind::FollowUpSent,
             EventKind::NoShow,
+            EventKind::SessionScheduled,
+            EventKind::SessionRemoved,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -191,6 +200,9 @@ pub struct EventDetail {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<CancellationFee>,
+    /// The preparation session a line is about (`rehearsal-2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 impl EventDetail {
@@ -238,6 +250,8 @@ pub struct BookingDetails {
     pub history: Option<Vec<HistoryEvent>>,
     /// What was recorded after the event (when asked for).
     pub report: Option<super::report::EventReport>,
+    /// The preparation sessions whose times are picked (when asked for).
+    pub sessions: Vec<super::session::Scheduled>,
 }
 
 impl BookingDetails {

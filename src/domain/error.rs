@@ -74,6 +74,12 @@ problem_codes! {
     InvalidUrl = "invalid_url", 422, "Not an address we send to", "Not an absolute http or https URL without credentials";
     UnknownEvent = "unknown_event", 422, "No such event", "Not one of the webhook event types";
     InvalidNumber = "invalid_number", 422, "Not a number we take", "A query number is out of range";
+    UnknownSession = "unknown_session", 422, "No such session for this booking", "The booking's package and extensions include no preparation session of this name";
+    DuplicateSession = "duplicate_session", 422, "A session is listed twice", "A preparation session is listed twice in the order";
+    SessionNotice = "session_notice", 422, "Too soon for this session", "A preparation session starts at least 24 hours ahead (staff may book sooner)";
+    SessionTime = "session_time", 422, "Not a time for this session", "A preparation session ends before the producer's preparation for the event, and sessions of a booking do not overlap";
+    InvalidSessionLength = "invalid_session_length", 422, "Not a length for this session", "The session's length is set by the package (Event Center Premium: 15 minutes to 3 hours, in steps of 15)";
+    ProductionTimeExceeded = "production_time_exceeded", 422, "More than the production time", "The sessions and the live event would take more than the package's production time";
     MalformedJson = "malformed_json", 400, "The body is not JSON", "The body is not JSON";
     MalformedBody = "malformed_body", 400, "The body could not be read", "The body could not be read";
     BadRequest = "bad_request", 400, "Bad request", "The request cannot be read";

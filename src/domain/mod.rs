@@ -14,6 +14,7 @@ pub(crate) mod properties;
 pub mod reminder;
 pub mod report;
 pub mod reservation_number;
+pub mod session;
 pub mod staff;
 pub mod text;
 pub mod webhook;

@@ -93,6 +93,8 @@ pub struct NewOrder {
     pub meeting: Meeting,
     pub event: EventInfo,
     pub extensions: Vec<ExtensionOrder>,
+    /// Preparation sessions whose times were picked with the order.
+    pub sessions: Vec<super::session::Pick>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -59,10 +59,14 @@ pub enum Kind {
     ProducerReminder,
     /// After the event: the recording's links and the attendance report.
     FollowUp,
+    /// A preparation session's time was picked or moved, or it was taken off the
+    /// schedule: to the contact and to its producer, with the session's invitation.
+    SessionScheduled,
+    SessionCancelled,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -75,6 +79,8 @@ impl Kind {
         Kind::EventReminder,
         Kind::ProducerReminder,
         Kind::FollowUp,
+        Kind::SessionScheduled,
+        Kind::SessionCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +97,8 @@ impl Kind {
             Kind::EventReminder => "event_reminder",
             Kind::ProducerReminder => "producer_reminder",
             Kind::FollowUp => "booking_follow_up",
+            Kind::SessionScheduled => "session_scheduled",
+            Kind::SessionCancelled => "session_cancelled",
         }
     }
 
@@ -119,7 +127,7 @@ impl Kind {
     /// The calendar method of its `.ics` part.
     pub fn ics_method(self) -> &'static str {
         match self {
-            Kind::BookingCancelled | Kind::ProducerReleased => "CANCEL",
+            Kind::BookingCancelled | Kind::ProducerReleased | Kind::SessionCancelled => "CANCEL",
             _ => "REQUEST",
         }
     }
@@ -134,7 +142,9 @@ impl Kind {
             | Kind::BookingAmended
             | Kind::ContentDue
             | Kind::EventReminder
-            | Kind::FollowUp => &["en", "fr"],
+            | Kind::FollowUp
+            | Kind::SessionScheduled
+            | Kind::SessionCancelled => &["en", "fr"],
             _ => &["en"],
         }
     }
@@ -363,6 +373,120 @@ pub fn contact_message(
         locale: locale.to_string(),
         payload: to_json(&view),
     }
+}
+
+/// List the booking's preparation sessions in a message about it (`sessions` in its
+/// payload): each one the booking includes, with its time in the reader's zone once
+/// picked. Nothing is added when the booking includes none.
+pub fn list_sessions(
+    message: &mut NewMessage,
+    booking: &Booking,
+    scheduled: &[crate::domain::session::Scheduled],
+    zone: chrono_tz::Tz,
+) {
+    use crate::domain::session::{entitlements, hours_text};
+    let Some(package) = booking.package() else {
+        return;
+    };
+    let locale = message.locale.clone();
+    let lines: Vec<serde_json::Value> = entitlements(package, &booking.extensions)
+        .iter()
+        .map(|e| {
+            let picked = scheduled.iter().find(|s| s.name == e.name && !s.cancelled);
+            serde_json::json!({
+                "name": e.name,
+                "label": e.kind.label(&locale),
+                "length": hours_text(picked.map_or(e.minutes, |s| s.minutes())),
+                "when": picked.map(|s| format::when(s.start, s.end, zone, &locale)),
+            })
+        })
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    // The calendar invitation lists them too, in its description.
+    if let Some(description) = message.payload["ics"]["description"].as_str() {
+        let mut text = description.to_string();
+        for l in &lines {
+            let when = &l["when"];
+            let at = if when.is_null() {
+                "-".to_string()
+            } else {
+                format!(
+                    "{} {}-{} {}",
+                    when["date"].as_str().unwrap_or(""),
+                    when["start"].as_str().unwrap_or(""),
+                    when["end"].as_str().unwrap_or(""),
+                    when["abbreviation"].as_str().unwrap_or("")
+                )
+            };
+            text.push_str(&format!(
+                "\n{} ({}): {at}",
+                l["label"].as_str().unwrap_or(""),
+                l["length"].as_str().unwrap_or("")
+            ));
+        }
+        message.payload["ics"]["description"] = text.into();
+    }
+    message.payload["sessions"] = lines.into();
+}
+
+/// A preparation session that was picked, moved or taken off the schedule.
+pub struct SessionChange<'a> {
+    pub session: &'a crate::domain::session::Scheduled,
+    pub previous: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub removed: bool,
+    /// Removed because the booking was cancelled.
+    pub with_booking: bool,
+    /// Calendar SEQUENCE (the booking's history length).
+    pub sequence: i32,
+}
+
+/// The message about a session, to the contact (in their language and zone) or to its
+/// producer (in English, in theirs): the booking's usual message, with the session and
+/// a calendar invitation for the session instead of the event.
+pub fn session_message(
+    booking: &Booking,
+    producer: &ProducerContact,
+    change: &SessionChange<'_>,
+    to_producer: bool,
+    cfg: &MailConfig,
+) -> NewMessage {
+    use crate::domain::session::{hours_text, SessionKind};
+    let kind = if change.removed {
+        Kind::SessionCancelled
+    } else {
+        Kind::SessionScheduled
+    };
+    let mut message = if to_producer {
+        producer_message(kind, booking, producer, None, change.sequence, cfg)
+    } else {
+        contact_message(kind, booking, producer, None, change.sequence, cfg)
+    };
+    let s = change.session;
+    let (tz, locale) = if to_producer {
+        (producer.time_zone, "en".to_string())
+    } else {
+        (booking.time_zone, message.locale.clone())
+    };
+    let label = SessionKind::of_name(&s.name)
+        .map(|k| k.label(&locale))
+        .unwrap_or("Session");
+    let who = if to_producer { "producer" } else { "contact" };
+    message.payload["session"] = serde_json::json!({
+        "name": s.name,
+        "label": label,
+        "length": hours_text(s.minutes()),
+        "when": format::when(s.start, s.end, tz, &locale),
+        "previous": change.previous.map(|(a, b)| format::when(a, b, tz, &locale)),
+        "with_booking": change.with_booking,
+    });
+    let ics = &mut message.payload["ics"];
+    ics["uid"] = format!("{}-{}-{who}@greenroom", booking.id, s.name).into();
+    ics["start"] = s.start.to_rfc3339().into();
+    ics["end"] = s.end.to_rfc3339().into();
+    ics["summary"] = format!("{label}: {}", booking.event.title).into();
+    message
 }
 
 /// The message a producer gets about a booking they run (or ran).

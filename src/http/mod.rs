@@ -18,6 +18,7 @@ mod query;
 mod reports;
 pub mod schema;
 pub mod server;
+mod sessions;
 mod staff;
 pub mod throttle;
 pub mod webhooks;
@@ -125,6 +126,8 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(bookings::show)
                 .service(bookings::reschedule)
                 .service(bookings::cancel)
+                .service(sessions::schedule)
+                .service(sessions::unschedule)
                 .service(reports::upload_attendance)
                 .service(reports::attendance)
                 .service(reports::follow_up)

@@ -29,6 +29,9 @@ const REQUEST_SCHEMAS: &[&str] = &[
     "WebhookRequest",
     "FollowUpRequest",
     "NoShowRequest",
+    "SessionTimeRequest",
+    "SessionOrderRequest",
+    "SessionRemoveRequest",
 ];
 
 /// The description, built from the routes once.

@@ -229,6 +229,34 @@ impl Producer {
             && self.within_working_hours(window)
     }
 
+    /// Up to `n` stretches of `minutes` at which this producer is free, starting on a
+    /// quarter hour from `from` on and ending by `until`, earliest first: the times
+    /// offered for a preparation session when the one asked for is taken.
+    pub fn free_starts(
+        &self,
+        minutes: i64,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        n: usize,
+    ) -> Vec<Interval> {
+        let length = Duration::minutes(minutes);
+        let mut out = Vec::new();
+        for stretch in self.working_intervals(from, until) {
+            let mut start = quarter_hour_from(stretch.start.max(from));
+            while out.len() < n && start + length <= stretch.end.min(until) {
+                let candidate = Interval::new(start, start + length);
+                if self.is_free(&candidate) {
+                    out.push(candidate);
+                }
+                start += Duration::minutes(15);
+            }
+            if out.len() == n || stretch.start >= until {
+                break;
+            }
+        }
+        out
+    }
+
     /// Assignments overlapping `range` (the caller's count of "this week").
     pub fn assignments_in(&self, range: &Interval) -> usize {
         let first = self.assignments.partition_point(|a| a.end <= range.start);
@@ -276,6 +304,14 @@ impl Producer {
         busy.sort();
         merge(busy)
     }
+}
+
+/// The first quarter hour (:00, :15, :30, :45) at or after `t`.
+fn quarter_hour_from(t: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = t.timestamp();
+    let quarter = 15 * 60;
+    let up = (secs + quarter - 1).div_euclid(quarter) * quarter;
+    DateTime::from_timestamp(up, 0).unwrap_or(t)
 }
 
 fn merge(sorted: Vec<Interval>) -> Vec<Interval> {
@@ -417,6 +453,12 @@ pub struct Choice {
 /// English speaker; among equals the least loaded that week (see `with_load`), then by
 /// id so the choice is the same on every run.
 pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
+    choose_with(producers, need, &[])
+}
+
+/// As `choose`, for a producer also free for each of `also` (the preparation sessions
+/// picked with the order).
+pub fn choose_with(producers: &[Producer], need: &Need<'_>, also: &[Interval]) -> Option<Choice> {
     let window = need.window();
     let tiers: &[(&str, bool)] = if need.language == "en" {
         &[("en", false)]
@@ -434,7 +476,8 @@ pub fn choose(producers: &[Producer], need: &Need<'_>) -> Option<Choice> {
             .map(|(i, p)| std::cmp::Reverse((p.load, p.rank, p.id.as_str(), i)))
             .collect();
         while let Some(std::cmp::Reverse((_, _, _, index))) = candidates.pop() {
-            if producers[index].is_free(&window) {
+            let p = &producers[index];
+            if p.is_free(&window) && also.iter().all(|a| p.is_free(a)) {
                 return Some(Choice {
                     index,
                     language_pending: *pending,

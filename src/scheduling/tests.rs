@@ -379,3 +379,46 @@ fn capacity_counts_work_and_what_is_free_of_it() {
     let sunday = Interval::new(utc("2027-03-27T23:00:00Z"), utc("2027-03-28T22:00:00Z"));
     assert_eq!(p.capacity_in(&sunday), (0, 0));
 }
+
+#[test]
+fn free_starts_skip_assignments_and_stay_in_working_hours() {
+    // Mon 2027-03-01, 09:00-17:00 New York (14:00-22:00 UTC); busy 15:00-16:00 UTC.
+    let busy = Interval::new(utc("2027-03-01T15:00:00Z"), utc("2027-03-01T16:00:00Z"));
+    let p = producer(
+        "p1",
+        "America/New_York",
+        weekdays(9 * 60, 17 * 60),
+        vec![busy],
+    );
+    let found = p.free_starts(
+        60,
+        utc("2027-03-01T14:10:00Z"),
+        utc("2027-03-02T00:00:00Z"),
+        3,
+    );
+    let starts: Vec<String> = found.iter().map(|i| i.start.to_rfc3339()).collect();
+    assert_eq!(
+        starts,
+        [
+            "2027-03-01T16:00:00+00:00",
+            "2027-03-01T16:15:00+00:00",
+            "2027-03-01T16:30:00+00:00"
+        ]
+    );
+    // Too close to the end of the day: the next day's first hours.
+    let late = p.free_starts(
+        60,
+        utc("2027-03-01T21:30:00Z"),
+        utc("2027-03-03T00:00:00Z"),
+        1,
+    );
+    assert_eq!(late[0].start, utc("2027-03-02T14:00:00Z"));
+    assert!(p
+        .free_starts(
+            60,
+            utc("2027-03-01T21:30:00Z"),
+            utc("2027-03-01T23:00:00Z"),
+            3
+        )
+        .is_empty());
+}

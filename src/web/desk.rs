@@ -1013,7 +1013,7 @@ pub async fn calendar_feed(state: web::Data<AppState>, path: web::Path<String>) 
         Ok(None) => return gone(),
         Err(e) => return crate::http::problem::Problem::of(&e).response(),
     };
-    let (producer, bookings) = found;
+    let (producer, bookings, sessions) = found;
     let base = state
         .services
         .mail
@@ -1072,6 +1072,29 @@ pub async fn calendar_feed(state: web::Data<AppState>, path: web::Path<String>) 
                 url: format!("{base}/staff/bookings/{}", b.number),
             }
         })
+        .chain(sessions.iter().map(|(s, b)| {
+            let name = crate::domain::session::SessionKind::of_name(&s.name)
+                .map_or(s.name.as_str(), |k| k.label("en"));
+            crate::email::ics::FeedEvent {
+                uid: format!("{}-{}@greenroom", b.id, s.name),
+                start: s.start,
+                end: s.end,
+                summary: format!("{name}: {} ({})", b.event.title, b.number),
+                description: format!(
+                    "{name} with {} {} <{}> {}, {}, to prepare the event of {} {} ({}).",
+                    b.contact.first_name,
+                    b.contact.last_name,
+                    b.contact.email,
+                    b.contact.phone,
+                    b.company,
+                    crate::email::format::date(b.start, tz, "en"),
+                    crate::email::format::time(b.start, tz),
+                    tz.name()
+                ),
+                location: b.site.clone(),
+                url: format!("{base}/staff/bookings/{}", b.number),
+            }
+        }))
         .collect();
     let body = crate::email::ics::feed(
         &format!("Greenroom: {}", producer.name),

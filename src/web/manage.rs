@@ -161,7 +161,7 @@ pub async fn find_form(
 }
 
 /// The booking this session opened, read afresh.
-async fn opened(
+pub(super) async fn opened(
     visit: &Visit,
     state: &AppState,
 ) -> Result<Option<(Opened, BookingDetails)>, PageError> {

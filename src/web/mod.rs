@@ -20,6 +20,7 @@ mod form;
 mod i18n;
 mod manage;
 mod order;
+mod preparation;
 mod roster;
 mod schedule;
 mod session;
@@ -87,6 +88,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/manage_booking.hbs"),
     ),
     ("manage_change", include_str!("templates/manage_change.hbs")),
+    (
+        "manage_sessions",
+        include_str!("templates/manage_sessions.hbs"),
+    ),
     ("manage_update", include_str!("templates/manage_update.hbs")),
     (
         "manage_changed",
@@ -416,6 +421,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/manage", web::get().to(manage::find_page))
         .route("/manage", web::post().to(manage::find_form))
         .route("/manage/booking", web::get().to(manage::booking_page))
+        .route("/manage/sessions", web::get().to(preparation::page))
+        .route("/manage/sessions", web::post().to(preparation::form))
         .route("/manage/change", web::get().to(manage::change_page))
         .route("/manage/change", web::post().to(manage::change_form))
         .route("/manage/update", web::get().to(manage::update_page))

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::domain::booking::Booking;
 use crate::domain::locale::Locale;
+use crate::domain::session::SessionKind;
 use crate::email::format;
 use crate::scheduling::{resolve_boundary, Interval};
 use crate::workflow::staff::Board;
@@ -372,7 +373,30 @@ pub fn draw(
                         pending: b.language_pending,
                     })
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            let sessions = board
+                .sessions
+                .iter()
+                .filter(|(s, _)| s.producer_id == person.id)
+                .filter_map(|(s, b)| {
+                    let (x, width) = axis.span(&Interval::new(s.start, s.end))?;
+                    let name = SessionKind::of_name(&s.name)
+                        .map_or(s.name.as_str(), |k| k.label(locale.as_str()));
+                    let number = b.number.to_string();
+                    let when = format!("{}–{}", at(s.start), format::time(s.end, tz));
+                    let room = (width / 7.0) as usize;
+                    Some(Block {
+                        x,
+                        width,
+                        prep_width: 0.0,
+                        class: "session".into(),
+                        href: format!("/staff/bookings/{number}"),
+                        label: format!("{name}: {number}, {}, {when} ({})", b.company, person.name),
+                        text: (room >= 4).then(|| name.chars().take(room).collect()),
+                        pending: false,
+                    })
+                });
+            let blocks = blocks.into_iter().chain(sessions).collect();
             Lane {
                 y,
                 text_y: y + 20.0,

@@ -292,6 +292,88 @@ pub struct BookingView {
     /// After the event: where to watch the recording, and the attendance report's size.
     pub recording_links: Vec<String>,
     pub attendance: Option<String>,
+    /// The preparation sessions it includes, with their times once picked.
+    pub sessions: Vec<SessionLine>,
+    /// On Event Center Premium: how much of the production time is used.
+    pub production: Option<String>,
+}
+
+/// A preparation session as pages show it.
+#[derive(Debug, Serialize)]
+pub struct SessionLine {
+    pub name: String,
+    pub label: String,
+    pub length: String,
+    pub minutes: i64,
+    /// "Monday 8 February 2027, 10:00–11:00" once picked.
+    pub when: Option<String>,
+    /// The picked time in the booking's zone, for the form.
+    pub date: String,
+    pub time: String,
+}
+
+/// The sessions a booking includes, and its production time's use, in `locale`.
+fn sessions_view(d: &BookingDetails, locale: Locale) -> (Vec<SessionLine>, Option<String>) {
+    use crate::domain::session::{entitlements, hours_text, live_minutes, production_minutes};
+    let b = &d.booking;
+    let tz = b.time_zone;
+    let Some(package) = b.package() else {
+        return (Vec::new(), None);
+    };
+    let lines: Vec<SessionLine> = entitlements(package, &b.extensions)
+        .iter()
+        .map(|e| {
+            let picked = d.sessions.iter().find(|s| s.name == e.name && !s.cancelled);
+            let minutes = picked.map_or(e.minutes, |s| s.minutes());
+            let local = picked.map(|s| s.start.with_timezone(&tz));
+            SessionLine {
+                name: e.name.clone(),
+                label: e.kind.label(locale.as_str()).to_string(),
+                length: hours_text(minutes),
+                minutes,
+                when: picked.map(|s| {
+                    let w = when(s.start, s.end, tz, locale);
+                    format!("{}, {}–{}", w.date, w.start, w.end)
+                }),
+                date: local
+                    .map(|l| l.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                time: local
+                    .map(|l| l.format("%H:%M").to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let production = production_minutes(package, b.duration_minutes).map(|included| {
+        let used = live_minutes(b.duration_minutes)
+            + lines
+                .iter()
+                .filter(|l| l.when.is_some())
+                .map(|l| l.minutes)
+                .sum::<i64>();
+        say(
+            locale,
+            "production_time",
+            &[
+                ("used", &hours_text(used)),
+                ("included", &hours_text(included)),
+                ("left", &hours_text((included - used).max(0))),
+            ],
+        )
+    });
+    (lines, production)
+}
+
+/// The session a line of history is about, in the reader's words.
+fn session_label(h: &crate::domain::booking::HistoryEvent, locale: Locale) -> String {
+    let name = h
+        .detail
+        .as_ref()
+        .and_then(|d| d.session.as_deref())
+        .unwrap_or_default();
+    crate::domain::session::SessionKind::of_name(name)
+        .map(|k| k.label(locale.as_str()).to_string())
+        .unwrap_or_else(|| name.to_string())
 }
 
 pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
@@ -333,6 +415,33 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
                 EventKind::Completed => say(locale, "history_completed", &[]),
                 EventKind::FollowUpSent => say(locale, "history_follow_up", &[]),
                 EventKind::NoShow => say(locale, "history_no_show", &[]),
+                EventKind::SessionScheduled | EventKind::SessionRemoved => {
+                    let session = session_label(h, locale);
+                    match (h.kind, h.old, h.new) {
+                        (EventKind::SessionScheduled, Some(old), Some(new)) => say(
+                            locale,
+                            "history_session_moved",
+                            &[
+                                ("session", &session),
+                                ("old", &span(old)),
+                                ("new", &span(new)),
+                            ],
+                        ),
+                        (EventKind::SessionScheduled, _, Some(new)) => say(
+                            locale,
+                            "history_session_scheduled",
+                            &[("session", &session), ("new", &span(new))],
+                        ),
+                        (_, old, _) => say(
+                            locale,
+                            "history_session_removed",
+                            &[
+                                ("session", &session),
+                                ("old", &old.map(span).unwrap_or_default()),
+                            ],
+                        ),
+                    }
+                }
             },
         })
         .collect();
@@ -347,7 +456,10 @@ pub fn booking(d: &BookingDetails, locale: Locale) -> BookingView {
             &[("host", b.meeting.host_id.as_deref().unwrap_or(""))],
         )
     };
+    let (sessions, production) = sessions_view(d, locale);
     BookingView {
+        sessions,
+        production,
         number: b.number.to_string(),
         cancelled: b.is_cancelled(),
         changeable: !b.is_cancelled() && b.completed_at.is_none(),

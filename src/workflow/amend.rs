@@ -39,7 +39,7 @@ pub fn amend(
             slot.time_zone = booking.time_zone;
             slot.language = booking.language.clone();
             let window = producer_window(slot.start, slot.duration_minutes);
-            let roster = roster_for(&svc.db.roster, conn, &slot, Some(&booking.id))?;
+            let roster = roster_for(&svc.db.roster, conn, &slot, &[&booking.id])?;
             let need = need_of(&slot);
             let choice = roster
                 .engine
@@ -119,6 +119,7 @@ pub fn amend(
             )?);
             outbox::enqueue(conn, &booking.id, messages)?;
             super::reminders::reschedule(conn, &booking, now)?;
+            super::sessions::reconcile(conn, svc, &booking, actor, now)?;
             details(conn, booking)
         })
     })?;

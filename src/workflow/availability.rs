@@ -29,11 +29,11 @@ pub fn check(
     let mut conn = svc.db.read()?;
     // Who is busy during the window is all that availability needs.
     let window = producer_window(slot.start, slot.duration_minutes);
-    let roster = roster::load(&svc.db.roster, &mut conn, window, None, None)?;
+    let roster = roster::load(&svc.db.roster, &mut conn, window, None, &[])?;
     let free = scheduling::choose(&roster.engine, &need_of(&slot));
     let alternatives = match free {
         Some(_) => vec![],
-        None => find_alternatives(&mut conn, &slot, now, staff_override, None, svc)?,
+        None => find_alternatives(&mut conn, &slot, now, staff_override, &[], svc)?,
     };
     Ok(Availability {
         slot,
@@ -88,7 +88,7 @@ pub fn calendar(
         from - Duration::minutes(crate::domain::order::PREPARATION_MINUTES),
         to + Duration::minutes(slot.duration_minutes),
     );
-    let roster = roster::load(&svc.db.roster, &mut conn, range, None, None)?;
+    let roster = roster::load(&svc.db.roster, &mut conn, range, None, &[])?;
     for start in scheduling::free_starts(&roster.engine, &need_of(slot), from, to) {
         let local = start.with_timezone(&tz);
         if let Some(day) = days.iter_mut().find(|d| d.date == local.date_naive()) {

@@ -92,6 +92,8 @@ pub fn cancel_with(
                 fee: fee.clone(),
             });
             booking.updated_at = now;
+            // The sessions' invitations are withdrawn (read before the save cancels them).
+            let withdrawn = super::sessions::withdraw_all(conn, svc, &booking)?;
             bookings::save(conn, &booking)?;
             let line = HistoryEvent {
                 at: now,
@@ -133,6 +135,7 @@ pub fn cancel_with(
                     ],
                 )?;
             }
+            outbox::enqueue(conn, &booking.id, withdrawn)?;
             super::reminders::withdraw(conn, &booking.id)?;
             let details = details(conn, booking)?;
             super::webhooks::emit(svc, conn, EventType::Cancelled, &details, now)?;

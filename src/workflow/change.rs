@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::db::models::{booking_events, bookings, outbox};
+use crate::db::models::{assignments, booking_events, bookings, outbox};
 use crate::db::roster::Roster;
 use crate::db::DbConnection;
 use crate::domain::booking::{Booking, BookingDetails, EventDetail, EventKind, HistoryEvent};
@@ -104,7 +104,17 @@ fn decide(
     check_lead_time(&slot, now, staff_override, svc.limits.horizon_days)
         .map_err(|e| Error::Invalid(vec![e]))?;
     let window = producer_window(slot.start, slot.duration_minutes);
-    let roster = roster_for(&svc.db.roster, conn, &slot, Some(&booking.id))?;
+    // The booking's own time is free for it: its live window, and the sessions the move
+    // takes off the schedule (those no longer before the producer's preparation).
+    let sessions = assignments::sessions_of(conn, &booking.id)?;
+    let mut set_aside = vec![booking.id.as_str()];
+    set_aside.extend(
+        sessions
+            .iter()
+            .filter(|s| s.end > window.start)
+            .map(|s| s.id.as_str()),
+    );
+    let roster = roster_for(&svc.db.roster, conn, &slot, &set_aside)?;
     let need = need_of(&slot);
     let same = roster
         .engine
@@ -134,14 +144,8 @@ pub fn check(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Slot, Er
             time_zone: slot.time_zone,
         });
     }
-    let alternatives = find_alternatives(
-        &mut conn,
-        &slot,
-        now,
-        staff_override,
-        Some(&booking.id),
-        svc,
-    )?;
+    let alternatives =
+        find_alternatives(&mut conn, &slot, now, staff_override, &[&booking.id], svc)?;
     Err(no_producer(&slot, alternatives))
 }
 
@@ -168,6 +172,9 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
             booking.producer_id = producer.id.clone();
             booking.language_pending = choice.language_pending;
             booking.updated_at = now;
+            // Sessions the move leaves after the producer's preparation come off the
+            // schedule first (the database would refuse the overlap).
+            super::sessions::reconcile(conn, svc, &booking, actor, now)?;
             bookings::save(conn, &booking)?;
             let line = |kind| HistoryEvent {
                 at: now,
@@ -226,7 +233,7 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
         }
         Move::NoProducer(slot, booking_id) => {
             let alternatives = svc.db.write(|conn| {
-                find_alternatives(conn, &slot, now, staff_override, Some(&booking_id), svc)
+                find_alternatives(conn, &slot, now, staff_override, &[&booking_id], svc)
             })?;
             Err(no_producer(&slot, alternatives))
         }

@@ -1,7 +1,7 @@
 //! Finding a booking: by reservation number and contact e-mail (customers), or by number
 //! alone (staff). A wrong e-mail and an unknown number look the same.
 
-use crate::db::models::{booking_events, bookings, event_reports, producers};
+use crate::db::models::{assignments, booking_events, bookings, event_reports, producers};
 use crate::db::DbConnection;
 use crate::domain::booking::{Booking, BookingDetails};
 use crate::domain::error::Error;
@@ -33,11 +33,13 @@ pub fn details(conn: &mut DbConnection, booking: Booking) -> Result<BookingDetai
     let history = booking_events::history(conn, &booking.id)?;
     let producer = producers::contact_of(conn, &booking.producer_id)?;
     let report = event_reports::find(conn, &booking.id)?;
+    let sessions = assignments::sessions_of(conn, &booking.id)?;
     Ok(BookingDetails {
         booking,
         producer,
         history: Some(history),
         report,
+        sessions,
     })
 }
 

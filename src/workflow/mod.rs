@@ -15,6 +15,7 @@ pub mod reassign;
 pub mod reminders;
 pub mod report;
 pub mod roster;
+pub mod sessions;
 pub mod staff;
 pub mod sweep;
 pub mod visits;
@@ -119,7 +120,7 @@ fn roster_for(
     cache: &crate::db::roster::RosterCache,
     conn: &mut DbConnection,
     slot: &SlotRequest,
-    set_aside: Option<&str>,
+    set_aside: &[&str],
 ) -> Result<Roster, Error> {
     let window = producer_window(slot.start, slot.duration_minutes);
     let week = scheduling::week_of(slot.start, slot.time_zone);
@@ -216,7 +217,7 @@ pub fn find_alternatives(
     slot: &SlotRequest,
     now: DateTime<Utc>,
     staff_override: bool,
-    set_aside: Option<&str>,
+    set_aside: &[&str],
     svc: &Services,
 ) -> Result<Vec<Slot>, Error> {
     let limits = &svc.limits;

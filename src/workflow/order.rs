@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::models::{booking_events, bookings, idempotency_keys, outbox};
+use crate::db::models::{assignments, booking_events, bookings, idempotency_keys, outbox};
 use crate::db::DbConnection;
 use crate::domain::booking::{
     Booking, BookingDetails, BookingStatus, EventDetail, EventKind, HistoryEvent,
@@ -12,11 +12,14 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::error::{Error, Limit, ProblemCode};
 use crate::domain::order::{charges, check_lead_time, NewOrder};
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::session::{self, Scheduled};
 use crate::domain::webhook::EventType;
 use crate::email::{self, Kind};
-use crate::scheduling::{self, producer_window};
+use crate::scheduling::{self, producer_window, Interval};
 
-use super::{find_alternatives, need_of, no_producer, retrying, roster_for, Actor, Services};
+use super::{
+    find_alternatives, need_of, no_producer, retrying, roster_for, sessions, Actor, Services,
+};
 
 /// A client's `Idempotency-Key` and a hash of the body it came with.
 pub struct Idempotency {
@@ -93,7 +96,7 @@ pub fn place(
             Plan::NoProducer => {
                 let alternatives = {
                     let mut conn = svc.db.read()?;
-                    find_alternatives(&mut conn, slot, now, staff_override, None, svc)?
+                    find_alternatives(&mut conn, slot, now, staff_override, &[], svc)?
                 };
                 return Err(no_producer(slot, alternatives));
             }
@@ -129,18 +132,43 @@ fn plan(
     if let Some(replay) = replay(conn, idem)? {
         return Ok(replay);
     }
-    let roster = roster_for(&svc.db.roster, conn, slot, None)?;
-    let Some(choice) = scheduling::choose(&roster.engine, &need_of(slot)) else {
+    let window = producer_window(slot.start, slot.duration_minutes);
+    let staff = actor.is_staff();
+    let picks = sessions::picks_of(order, window.start, now, staff)?;
+    let times: Vec<Interval> = picks.iter().map(|(_, at)| *at).collect();
+    let roster = match times.iter().map(|t| t.start).min() {
+        None => roster_for(&svc.db.roster, conn, slot, &[])?,
+        // The producer must be free for the sessions too: read what keeps them busy
+        // from the first session to the event.
+        Some(first) => crate::db::roster::load(
+            &svc.db.roster,
+            conn,
+            Interval::new(first, window.end),
+            Some(scheduling::week_of(slot.start, slot.time_zone)),
+            &[],
+        )?,
+    };
+    let Some(choice) = scheduling::choose_with(&roster.engine, &need_of(slot), &times) else {
         // The same order, sent twice at once, may have taken the producer just after the
         // key was looked up: it is a replay, not a refusal.
         if let Some(replay) = replay(conn, idem)? {
             return Ok(replay);
         }
+        // Someone is free for the event but not for a session picked: say which, with
+        // the times the producer the event would get is free.
+        if let Some(alone) = scheduling::choose(&roster.engine, &need_of(slot)) {
+            let p = &roster.engine[alone.index];
+            if let Some((e, at)) = picks.iter().find(|(_, at)| !p.is_free(at)) {
+                let earliest = if staff { now } else { now + session::NOTICE };
+                let offered =
+                    sessions::free_times(svc, conn, &p.id, *at, (earliest, window.start), &[])?;
+                return Err(sessions::producer_busy(e, *at, slot.time_zone, offered));
+            }
+        }
         return Ok(Plan::NoProducer);
     };
     let producer = &roster.people[choice.index];
     let coordinator = super::coordinator_for(conn, producer.time_zone, now)?;
-    let window = producer_window(slot.start, slot.duration_minutes);
     let booking = Booking {
         id: uuid::Uuid::new_v4().to_string(),
         number: ReservationNumber::generate(),
@@ -184,30 +212,63 @@ fn plan(
         }),
     };
     let assigned = producer.contact();
-    let messages = vec![
-        email::contact_message(
-            Kind::BookingConfirmed,
-            &booking,
-            &assigned,
-            None,
-            0,
-            &svc.mail,
-        ),
-        email::producer_message(
-            Kind::ProducerAssigned,
-            &booking,
-            &assigned,
-            None,
-            0,
-            &svc.mail,
-        ),
-    ];
+    let scheduled: Vec<Scheduled> = picks
+        .iter()
+        .map(|(e, at)| Scheduled {
+            id: uuid::Uuid::new_v4().to_string(),
+            booking_id: booking.id.clone(),
+            name: e.name.clone(),
+            producer_id: producer.id.clone(),
+            start: at.start,
+            end: at.end,
+            cancelled: false,
+        })
+        .collect();
+    let mut confirmed = email::contact_message(
+        Kind::BookingConfirmed,
+        &booking,
+        &assigned,
+        None,
+        0,
+        &svc.mail,
+    );
+    email::list_sessions(&mut confirmed, &booking, &scheduled, booking.time_zone);
+    let mut told = email::producer_message(
+        Kind::ProducerAssigned,
+        &booking,
+        &assigned,
+        None,
+        0,
+        &svc.mail,
+    );
+    email::list_sessions(&mut told, &booking, &scheduled, assigned.time_zone);
+    let mut messages = vec![confirmed, told];
+    // Each session picked gets its own invitation, to the contact and the producer.
+    for s in &scheduled {
+        let change = email::SessionChange {
+            session: s,
+            previous: None,
+            removed: false,
+            with_booking: false,
+            sequence: 0,
+        };
+        for to_producer in [false, true] {
+            messages.push(email::session_message(
+                &booking,
+                &assigned,
+                &change,
+                to_producer,
+                &svc.mail,
+            ));
+        }
+    }
     Ok(Plan::Book(Box::new(Planned {
         details: BookingDetails {
             booking,
             producer: Some(assigned),
             history: Some(vec![event]),
             report: None,
+            sessions: scheduled,
         },
         messages,
     })))
@@ -241,6 +302,9 @@ fn write(
     let details = &planned.details;
     let booking = &details.booking;
     bookings::insert(conn, booking)?;
+    for s in &details.sessions {
+        assignments::put_session(conn, s, now)?;
+    }
     if let Some(event) = details.history.as_ref().and_then(|h| h.first()) {
         booking_events::record(conn, &booking.id, event, true)?;
     }

@@ -49,7 +49,7 @@ fn candidates_in(
 ) -> Result<Vec<Candidate>, Error> {
     let slot = slot_of(booking)?;
     let window = producer_window(booking.start, booking.duration_minutes);
-    let roster = roster_for(&svc.db.roster, conn, &slot, Some(&booking.id))?;
+    let roster = roster_for(&svc.db.roster, conn, &slot, &[&booking.id])?;
     Ok(roster
         .people
         .iter()

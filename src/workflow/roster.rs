@@ -2,7 +2,7 @@
 //! booking: time off over a booking, and removing a producer with bookings to run, are
 //! refused naming the bookings.
 
-use crate::db::models::{bookings, closures, producers, time_off};
+use crate::db::models::{assignments, closures, producers, time_off};
 use crate::db::write_transaction;
 use crate::domain::error::{Error, ProblemCode};
 use crate::domain::producer::{Closure, Producer, ProducerInput, TimeOff, TimeOffInput};
@@ -74,7 +74,7 @@ pub fn remove(svc: &Services, id: &str) -> Result<(), Error> {
     svc.db.write(|conn| {
         write_transaction(conn, |conn| {
             producers::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let upcoming = bookings::upcoming_numbers_of(conn, id, now)?;
+            let upcoming = assignments::upcoming_numbers_of(conn, id, now)?;
             if !upcoming.is_empty() {
                 return Err(Error::refused(
                     ProblemCode::ProducerHasBookings,
@@ -103,7 +103,7 @@ pub fn add_time_off(
         write_transaction(conn, |conn| {
             let producer = producers::find(conn, id)?.ok_or_else(|| not_found(id))?;
             let input = input(&producer)?;
-            let clashes = bookings::numbers_overlapping(conn, id, Interval::new(input.start, input.end))?;
+            let clashes = assignments::numbers_overlapping(conn, id, Interval::new(input.start, input.end))?;
             if !clashes.is_empty() {
                 return Err(Error::refused(
                     ProblemCode::TimeOffConflictsWithBookings,
@@ -146,7 +146,7 @@ pub fn add_closure(svc: &Services, closure: Closure) -> Result<Closure, Error> {
                 .iter()
                 .filter(|p| closure.applies_to(p.time_zone))
             {
-                clashes.extend(bookings::numbers_overlapping(
+                clashes.extend(assignments::numbers_overlapping(
                     conn,
                     &p.id,
                     closure.interval_in(p.time_zone),

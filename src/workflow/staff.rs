@@ -7,12 +7,13 @@ use chrono::{DateTime, Utc};
 
 use crate::db::models::outbox::OutboxRow;
 use crate::db::models::{
-    bookings, calendar_feeds, closures, outbox, producers, staff_tokens, time_off,
+    assignments, bookings, calendar_feeds, closures, outbox, producers, staff_tokens, time_off,
 };
 use crate::db::roster::{self, Roster};
 use crate::domain::booking::{Booking, BookingDetails, BookingStatus};
 use crate::domain::error::Error;
 use crate::domain::producer::ProducerContact;
+use crate::domain::session::Scheduled;
 use crate::domain::staff::{Role, Staff};
 use crate::scheduling::Interval;
 
@@ -27,11 +28,13 @@ pub struct Board {
     /// (producer id, the closure's days in their zone, its name).
     pub closures: Vec<(String, Interval, String)>,
     pub bookings: Vec<Booking>,
+    /// Preparation sessions in the range, each with its booking.
+    pub sessions: Vec<(Scheduled, Booking)>,
 }
 
 pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Board, Error> {
     let mut conn = svc.db.read()?;
-    let mut roster = roster::load(&svc.db.roster, &mut conn, range, None, None)?;
+    let mut roster = roster::load(&svc.db.roster, &mut conn, range, None, &[])?;
     if let Some(id) = only {
         let keep: Vec<bool> = roster.people.iter().map(|p| p.id == id).collect();
         let mut flags = keep.iter();
@@ -44,6 +47,7 @@ pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Boar
         .filter(|(p, _)| only.is_none_or(|id| id == p))
         .collect();
     let bookings = bookings::in_windows(&mut conn, range, only, SCHEDULE_LIMIT)?;
+    let sessions = sessions_in(&mut conn, range, only)?;
     let closed = closures::overlapping(&mut conn, range)?;
     let closures = roster
         .people
@@ -60,8 +64,31 @@ pub fn board(svc: &Services, range: Interval, only: Option<&str>) -> Result<Boar
         time_off,
         closures,
         bookings,
+        sessions,
     })
 }
+
+/// Preparation sessions overlapping `range` (of one producer, or all), each with its
+/// booking.
+fn sessions_in(
+    conn: &mut crate::db::DbConnection,
+    range: Interval,
+    only: Option<&str>,
+) -> Result<Vec<(Scheduled, Booking)>, Error> {
+    let sessions = assignments::sessions_in(conn, range, only)?;
+    let ids: Vec<String> = sessions.iter().map(|s| s.booking_id.clone()).collect();
+    let owners = bookings::by_ids(conn, &ids)?;
+    Ok(sessions
+        .into_iter()
+        .filter_map(|s| {
+            let b = owners.iter().find(|b| b.id == s.booking_id)?.clone();
+            Some((s, b))
+        })
+        .collect())
+}
+
+/// What a calendar feed lists: a producer, their bookings and their preparation sessions.
+pub type Feed = (ProducerContact, Vec<Booking>, Vec<(Scheduled, Booking)>);
 
 /// The producer on the roster with this e-mail (a producer member's own row).
 pub fn producer_with_email(svc: &Services, email: &str) -> Result<Option<String>, Error> {
@@ -82,7 +109,7 @@ pub fn producer_by_email(
 /// What a private calendar feed holds: its owner as a producer, and their confirmed
 /// bookings from a month ago to a year and a month ahead; none for an unknown or
 /// stopped feed, or one whose member is not on the roster.
-pub fn feed(svc: &Services, token: &str) -> Result<Option<(ProducerContact, Vec<Booking>)>, Error> {
+pub fn feed(svc: &Services, token: &str) -> Result<Option<Feed>, Error> {
     let now = svc.now();
     let mut conn = svc.db.read()?;
     let Some(email) = calendar_feeds::owner_email(&mut conn, &super::accounts::digest(token))?
@@ -97,7 +124,8 @@ pub fn feed(svc: &Services, token: &str) -> Result<Option<(ProducerContact, Vec<
         now + chrono::Duration::days(400),
     );
     let found = bookings::in_windows(&mut conn, range, Some(&producer.id), SCHEDULE_LIMIT)?;
-    Ok(Some((producer.contact(), found)))
+    let sessions = sessions_in(&mut conn, range, Some(&producer.id))?;
+    Ok(Some((producer.contact(), found, sessions)))
 }
 
 /// The most bookings one search lists.
@@ -129,6 +157,7 @@ pub fn find_bookings(
             booking: b,
             history: None,
             report: None,
+            sessions: Vec::new(),
         })
         .collect())
 }
@@ -173,6 +202,7 @@ pub fn bookings_page(
                 booking: b,
                 history: None,
                 report: None,
+                sessions: Vec::new(),
             })
             .collect(),
     ))

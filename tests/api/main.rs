@@ -24,6 +24,7 @@ mod pages;
 mod privacy;
 mod race;
 mod reminders;
+mod sessions;
 mod smtp;
 mod staff;
 mod staff_pages;

@@ -703,3 +703,126 @@ async fn a_browser_at_an_unknown_address_gets_a_page_and_a_client_a_problem() {
         .await;
     assert_eq!(wrong_method.status, 405);
 }
+
+#[actix_web::test]
+async fn a_customer_picks_session_times_with_plain_forms() {
+    let app = with_lea().await;
+    let mut body = order_body("2027-02-10T14:00", "Europe/Paris", 60);
+    body["extensions"] = json!([{"id": "rehearsal", "quantity": 1}]);
+    let number = app.order(&body).await.body["reservation_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Lea is busy on 8 February from 10:00 to 11:30.
+    let other = app
+        .order(&order_body("2027-02-08T10:30", "Europe/Paris", 60))
+        .await;
+    assert_eq!(other.status, 201, "{}", other.body);
+    let v = Visitor::new(&app);
+    let page = v
+        .post(
+            "/manage",
+            &[
+                ("reservation_number", &number),
+                ("email", "ana.souza@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(page.path, "/manage/booking");
+    assert_eq!(
+        page.text_of("b-sessions").unwrap(),
+        "Scheduling call (15 min): To be scheduledRehearsal (1 h): To be scheduled"
+    );
+    assert!(page.html.contains("href=\"/manage/sessions\""));
+
+    // Over the other booking: refused, with Lea's next free times as buttons.
+    let page = v
+        .post(
+            "/manage/sessions",
+            &[
+                ("session", "rehearsal"),
+                ("date", "2027-02-08"),
+                ("time", "10:00"),
+                ("action", "schedule"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 409);
+    assert_eq!(
+        page.field_errors(),
+        [(
+            "rehearsal-date".to_string(),
+            "Your producer is not free then. Pick one of the times below, or another time."
+                .to_string()
+        )]
+    );
+    assert_eq!(
+        page.actions("pick:"),
+        [
+            "pick:2027-02-08T11:30",
+            "pick:2027-02-08T11:45",
+            "pick:2027-02-08T12:00"
+        ]
+    );
+    let page = v
+        .post(
+            "/manage/sessions",
+            &[
+                ("session", "rehearsal"),
+                ("action", "pick:2027-02-08T11:30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.path, "/manage/sessions?done=saved");
+    assert_eq!(
+        page.text_of("sessions-notice").unwrap(),
+        "Saved. You and your producer get an e-mail with a calendar invitation."
+    );
+    assert_eq!(
+        page.text_of("session-rehearsal-when").unwrap(),
+        "Monday 8 February 2027, 11:30–12:30"
+    );
+    // Too soon, and after the producer starts preparing: said in plain words.
+    for (date, time, message) in [
+        ("2027-01-04", "12:00", "A session starts at least 24 hours from now: pick a later time."),
+        ("2027-02-10", "13:20", "A session ends before your producer starts preparing the event (at 13:30): pick an earlier time."),
+    ] {
+        let page = v
+            .post(
+                "/manage/sessions",
+                &[
+                    ("session", "scheduling-call"),
+                    ("date", date),
+                    ("time", time),
+                    ("action", "schedule"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{date} {time}: {}", page.path);
+        assert_eq!(
+            page.field_errors(),
+            [("scheduling-call-date".to_string(), message.to_string())]
+        );
+    }
+    // Taken off the schedule.
+    let page = v
+        .post(
+            "/manage/sessions",
+            &[("session", "rehearsal"), ("action", "remove")],
+        )
+        .await;
+    assert_eq!(page.path, "/manage/sessions?done=removed");
+    assert_eq!(
+        page.text_of("session-rehearsal-when").unwrap(),
+        "To be scheduled"
+    );
+    let page = v.get("/manage/booking").await;
+    let history = page.text_of("history").unwrap();
+    assert!(
+        history.contains("Rehearsal set for Monday 8 February 2027, 11:30–12:30.")
+            && history.contains(
+                "Rehearsal of Monday 8 February 2027, 11:30–12:30 taken off the schedule."
+            ),
+        "{history}"
+    );
+}

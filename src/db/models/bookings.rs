@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::result::Error::DeserializationError;
 
 use crate::db::schema::bookings;
 use crate::db::{from_db, to_db, DbConnection};
@@ -47,40 +46,7 @@ pub struct BookingRow {
     pub completed_at: Option<NaiveDateTime>,
 }
 
-/// A fixed piece of SQL over `bookings` as a diesel expression of type `$ty`: no bound
-/// value, a static query id, so each query using it is prepared once and cached.
-macro_rules! fixed_sql {
-    ($(#[$doc:meta])* $vis:vis $name:ident: $ty:ty = $sql:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-        $vis struct $name;
-
-        impl diesel::expression::Expression for $name {
-            type SqlType = $ty;
-        }
-
-        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
-            fn walk_ast<'b>(
-                &'b self,
-                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-            ) -> QueryResult<()> {
-                out.push_sql($sql);
-                Ok(())
-            }
-        }
-
-        impl diesel::expression::AppearsOnTable<bookings::table> for $name {}
-        impl diesel::expression::SelectableExpression<bookings::table> for $name {}
-        impl diesel::expression::ValidGrouping<()> for $name {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-        impl diesel::expression::ValidGrouping<bookings::producer_id> for $name {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-    };
-}
-
-fixed_sql!(
+fixed_sql!(bookings;
     /// `bookings.status = 'confirmed'` written into the SQL, not bound: the overlap
     /// queries read a partial index (`WHERE status = 'confirmed'`), and a database that
     /// must check a bound value against the index's condition plans the statement again
@@ -403,66 +369,6 @@ macro_rules! overlapping {
     };
 }
 
-fixed_sql!(
-    /// A window's bound as the text SQLite stores it: read as text and parsed by
-    /// `db::parse_stored_time`, several times faster than diesel's general timestamp parsing,
-    /// which was most of an availability answer's time with a large schedule.
-    WindowStartText: diesel::sql_types::Text = "bookings.window_start"
-);
-fixed_sql!(
-    /// The other bound, as `WindowStartText`.
-    WindowEndText: diesel::sql_types::Text = "bookings.window_end"
-);
-
-fixed_sql!(
-    /// The roster's version (see `db::roster`), read by the same statement as the
-    /// assignments so that an answer costs one statement, not two.
-    RosterVersion: diesel::sql_types::BigInt = "(SELECT version FROM roster_version WHERE id = 1)"
-);
-
-/// What `busy_windows` reads: the roster's version as of the same moment (none when no
-/// window overlaps), and (booking id, producer id, window) of each one that does.
-pub type BusyWindows = (Option<i64>, Vec<(String, String, Interval)>);
-
-/// Confirmed bookings whose window overlaps `range`, with the roster's version.
-pub fn busy_windows(conn: &mut DbConnection, range: Interval) -> QueryResult<BusyWindows> {
-    let mut version = None;
-    let mut windows = Vec::new();
-    if let DbConnection::Sqlite(sqlite) = conn {
-        let rows: Vec<(String, String, String, String, i64)> = overlapping!(bookings::table, range)
-            .select((
-                bookings::id,
-                bookings::producer_id,
-                WindowStartText,
-                WindowEndText,
-                RosterVersion,
-            ))
-            .load(sqlite)?;
-        for (b, p, s, e, v) in rows {
-            let start = crate::db::parse_stored_time(&s).map_err(DeserializationError)?;
-            let end = crate::db::parse_stored_time(&e).map_err(DeserializationError)?;
-            windows.push((b, p, Interval::new(from_db(start), from_db(end))));
-            version = Some(v);
-        }
-        return Ok((version, windows));
-    }
-    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, i64)> =
-        overlapping!(bookings::table, range)
-            .select((
-                bookings::id,
-                bookings::producer_id,
-                bookings::window_start,
-                bookings::window_end,
-                RosterVersion,
-            ))
-            .load(conn)?;
-    for (b, p, s, e, v) in rows {
-        windows.push((b, p, Interval::new(from_db(s), from_db(e))));
-        version = Some(v);
-    }
-    Ok((version, windows))
-}
-
 /// Each producer's number of confirmed bookings overlapping `week`, leaving one out.
 pub fn loads(
     conn: &mut DbConnection,
@@ -524,44 +430,6 @@ pub fn page(
         .select(BookingRow::as_select())
         .load(conn)?;
     Ok((total, load(rows)?))
-}
-
-/// Numbers of this producer's confirmed bookings that have not ended yet.
-pub fn upcoming_numbers_of(
-    conn: &mut DbConnection,
-    producer_id: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<Vec<ReservationNumber>> {
-    Ok(bookings::table
-        .filter(bookings::producer_id.eq(producer_id))
-        .filter(IsConfirmed)
-        .filter(bookings::window_end.gt(to_db(now)))
-        .order(bookings::start_at)
-        .select(bookings::reservation_number)
-        .load::<String>(conn)?
-        .iter()
-        .map(|k| ReservationNumber::from_key(k))
-        .collect())
-}
-
-/// Numbers of this producer's confirmed bookings whose window overlaps `range`.
-pub fn numbers_overlapping(
-    conn: &mut DbConnection,
-    producer_id: &str,
-    range: Interval,
-) -> QueryResult<Vec<ReservationNumber>> {
-    Ok(bookings::table
-        .filter(bookings::producer_id.eq(producer_id))
-        .filter(IsConfirmed)
-        .filter(bookings::window_start.lt(to_db(range.end)))
-        .filter(bookings::window_start.gt(to_db(earliest_overlapping_start(range.start))))
-        .filter(bookings::window_end.gt(to_db(range.start)))
-        .order(bookings::start_at)
-        .select(bookings::reservation_number)
-        .load::<String>(conn)?
-        .iter()
-        .map(|k| ReservationNumber::from_key(k))
-        .collect())
 }
 
 #[cfg(test)]

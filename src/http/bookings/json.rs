@@ -16,6 +16,7 @@ use crate::domain::order::{
 };
 use crate::domain::policy::PolicyRule;
 use crate::domain::reservation_number::ReservationNumber;
+use crate::domain::session;
 use crate::domain::text::{self, Lines};
 use crate::http::json::{json_objects, path, Check, Field, SlotJson, Unknown};
 
@@ -104,6 +105,24 @@ pub struct EventRequest {
     pub unknown: Unknown,
 }
 
+/// A preparation session's time, picked with the order.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SessionOrderRequest {
+    /// The session's name: `scheduling-call`, `consultation`, `rehearsal`, `rehearsal-2`, ….
+    #[schema(value_type = Line64, required = true)]
+    pub name: Field<String>,
+    /// Its start, read in the order's `time_zone`: at least 24 hours ahead, ending
+    /// before the producer's preparation for the event.
+    #[schema(value_type = StartTime, required = true)]
+    pub start: Field<String>,
+    /// Event Center Premium only: its length, 15 to 180 minutes in steps of 15.
+    #[schema(value_type = Option<i64>, minimum = 15, maximum = 180, multiple_of = 15)]
+    pub minutes: Field<i64>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Unknown,
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ExtensionRequest {
     /// An extension id from `GET /api/v1/packages`.
@@ -140,6 +159,10 @@ pub struct OrderRequest {
     pub event: Field<EventRequest>,
     #[schema(value_type = Option<Vec<ExtensionRequest>>)]
     pub extensions: Field<Vec<Field<ExtensionRequest>>>,
+    /// Times for the preparation sessions the package and extensions include (see a
+    /// booking's `sessions`); any left out are picked later from the manage page.
+    #[schema(value_type = Option<Vec<SessionOrderRequest>>)]
+    pub sessions: Field<Vec<Field<SessionOrderRequest>>>,
     /// Staff only: allow a start inside the lead time.
     #[schema(value_type = Option<bool>)]
     pub override_lead_time: Field<bool>,
@@ -192,6 +215,7 @@ pub struct CancelRequest {
 }
 
 json_objects!(
+    SessionOrderRequest,
     AvailabilityRequest,
     ContactRequest,
     MeetingRequest,
@@ -483,6 +507,68 @@ impl OrderRequest {
             }
         }
 
+        let mut sessions: Vec<session::Pick> = Vec::new();
+        if let Some(items) = check.value("sessions", self.sessions, None) {
+            let entitled = slot
+                .as_ref()
+                .map(|s| session::entitlements(s.package, &extensions))
+                .unwrap_or_default();
+            for (i, item) in items.into_iter().enumerate() {
+                let at = format!("sessions[{i}]");
+                let Some(item) = check.value(&at, item, Some("an object")) else {
+                    continue;
+                };
+                check.unknown(&at, &item.unknown);
+                let name = check.text(
+                    &path(&at, "name"),
+                    item.name,
+                    Some("a session the package or extensions include, like rehearsal"),
+                    64,
+                    Lines::One,
+                );
+                let start = check.text(
+                    &path(&at, "start"),
+                    item.start,
+                    Some("the session's start, like 2027-02-08T15:00 (read in time_zone)"),
+                    64,
+                    Lines::One,
+                );
+                let minutes = check.value(&path(&at, "minutes"), item.minutes, None);
+                let (Some(name), Some(start), Some(slot)) = (name, start, slot.as_ref()) else {
+                    continue;
+                };
+                if !entitled.iter().any(|e| e.name == name) {
+                    let names: Vec<&str> = entitled.iter().map(|e| e.name.as_str()).collect();
+                    check.problem(
+                        path(&at, "name"),
+                        ProblemCode::UnknownSession,
+                        if names.is_empty() {
+                            "this package with these extensions includes no preparation session; order consultation or rehearsal as an extension".to_string()
+                        } else {
+                            format!("no session is named {name} here; this order includes {}", names.join(", "))
+                        },
+                    );
+                    continue;
+                }
+                if sessions.iter().any(|s| s.name == name) {
+                    check.problem(
+                        path(&at, "name"),
+                        ProblemCode::DuplicateSession,
+                        format!("{name} is listed twice; give each session once"),
+                    );
+                    continue;
+                }
+                match order::start(&start, Some(slot.time_zone)) {
+                    Ok(start) => sessions.push(session::Pick {
+                        name,
+                        start,
+                        minutes,
+                    }),
+                    Err((code, message)) => check.problem(path(&at, "start"), code, message),
+                }
+            }
+        }
+
         check.finish(|| {
             let (first_name, last_name, phone, email, locale) = contact?;
             let (title, details, comments) = event?;
@@ -505,6 +591,7 @@ impl OrderRequest {
                     language: language_tag.unwrap_or_else(|| "en".into()),
                 },
                 extensions,
+                sessions,
             })
         })
     }
@@ -727,9 +814,89 @@ pub struct BookingJson {
     /// What was recorded after the event (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_event: Option<AfterEventJson>,
+    /// The preparation sessions the booking includes (the scheduling call, consultation,
+    /// rehearsal), each with its time once picked (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Vec<SessionJson>>,
+    /// On a package with production time (Event Center Premium): how much the live event
+    /// and the sessions take of it (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_time: Option<ProductionTimeJson>,
     /// Every change, oldest first (not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryJson>>,
+}
+
+/// A preparation session: what the booking includes, and when it is once picked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionJson {
+    /// Its name in the booking, used in its path: `scheduling-call`, `consultation`,
+    /// `rehearsal`, `rehearsal-2`, ….
+    pub name: String,
+    pub kind: crate::domain::session::SessionKind,
+    /// Its length: as scheduled, else as included.
+    pub minutes: i64,
+    /// Whether its time is picked.
+    pub scheduled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub end: Option<String>,
+    /// Who runs it (the booking's producer unless staff changed it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer_id: Option<String>,
+}
+
+/// Production time (Event Center Premium: 6 h 30 for a one-hour event).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductionTimeJson {
+    pub included_minutes: i64,
+    /// The live event's window (preparation included) and the scheduled sessions.
+    pub used_minutes: i64,
+    pub remaining_minutes: i64,
+}
+
+/// The sessions a booking includes, with their times once picked, and its production
+/// time when its package has one.
+fn sessions_json(d: &BookingDetails) -> (Vec<SessionJson>, Option<ProductionTimeJson>) {
+    use crate::domain::session;
+    let b = &d.booking;
+    let tz = b.time_zone;
+    let entitled = crate::workflow::sessions::entitlements_of(b);
+    let list = entitled
+        .iter()
+        .map(|e| {
+            let picked = d.sessions.iter().find(|s| s.name == e.name && !s.cancelled);
+            SessionJson {
+                name: e.name.clone(),
+                kind: e.kind,
+                minutes: picked.map_or(e.minutes, |s| s.minutes()),
+                scheduled: picked.is_some(),
+                start: picked.map(|s| format_in(s.start, tz)),
+                end: picked.map(|s| format_in(s.end, tz)),
+                producer_id: picked.map(|s| s.producer_id.clone()),
+            }
+        })
+        .collect::<Vec<_>>();
+    let production = b
+        .package()
+        .and_then(|p| session::production_minutes(p, b.duration_minutes))
+        .map(|included| {
+            let used = session::live_minutes(b.duration_minutes)
+                + list
+                    .iter()
+                    .filter(|s| s.scheduled)
+                    .map(|s| s.minutes)
+                    .sum::<i64>();
+            ProductionTimeJson {
+                included_minutes: included,
+                used_minutes: used,
+                remaining_minutes: included - used,
+            }
+        });
+    (list, production)
 }
 
 fn history_json(e: &HistoryEvent, tz: Tz) -> HistoryJson {
@@ -775,7 +942,16 @@ impl From<&BookingDetails> for BookingJson {
     fn from(d: &BookingDetails) -> BookingJson {
         let b: &Booking = &d.booking;
         let tz = b.time_zone;
+        let (sessions, production_time) = match d.history {
+            Some(_) => {
+                let (s, p) = sessions_json(d);
+                (Some(s), p)
+            }
+            None => (None, None),
+        };
         BookingJson {
+            sessions,
+            production_time,
             reservation_number: b.number.to_string(),
             status: d.shown_status().to_string(),
             completed_at: b.completed_at.map(|t| format_in(t, b.time_zone)),
