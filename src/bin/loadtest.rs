@@ -471,19 +471,27 @@ impl LoadTest {
             if status != 200 {
                 bail!("GET /api/v1/schedule answered {status}: {body}");
             }
+            // Live windows and preparation sessions: all the producer's time.
+            let window = |w: &Value| {
+                let at = |k: &str| {
+                    DateTime::parse_from_rfc3339(w[k].as_str()?)
+                        .ok()
+                        .map(|t| t.with_timezone(&Utc))
+                };
+                Some((at("start")?, at("end")?))
+            };
             let mut windows: Vec<(DateTime<Utc>, DateTime<Utc>)> = body["assignments"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|a| {
-                    let s = DateTime::parse_from_rfc3339(a["producer_window"]["start"].as_str()?)
-                        .ok()?
-                        .with_timezone(&Utc);
-                    let e = DateTime::parse_from_rfc3339(a["producer_window"]["end"].as_str()?)
-                        .ok()?
-                        .with_timezone(&Utc);
-                    Some((s, e))
-                })
+                .filter_map(|a| window(&a["producer_window"]))
+                .chain(
+                    body["sessions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|s| window(&s["window"])),
+                )
                 .collect();
             windows.sort();
             overlaps += windows.windows(2).filter(|w| w[1].0 < w[0].1).count();

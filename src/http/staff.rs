@@ -64,6 +64,21 @@ pub struct ScheduleJson {
     #[schema(format = DateTime)]
     pub to: String,
     pub assignments: Vec<Assignment>,
+    /// Preparation sessions (scheduling calls, consultations, rehearsals) overlapping
+    /// the range: the producer's time too.
+    pub sessions: Vec<SessionAssignment>,
+}
+
+/// A preparation session on the schedule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionAssignment {
+    pub reservation_number: String,
+    pub producer: ScheduleProducer,
+    /// Its name in the booking (`rehearsal-2`).
+    pub session: String,
+    pub kind: Option<crate::domain::session::SessionKind>,
+    /// In UTC.
+    pub window: WindowJson,
 }
 
 /// Confirmed assignments whose producer window overlaps a range.
@@ -112,17 +127,34 @@ pub async fn schedule(
         },
     };
     check.finish(|| Some(())).map_err(Error::Invalid)?;
-    let (found, names) = state
+    let found = state
         .run(move |svc| work::schedule(svc, from, to, producer.as_deref()))
         .await?;
+    let names = &found.names;
+    let producer_ref = |id: &str| ScheduleProducer {
+        id: id.to_string(),
+        name: names.get(id).map(|p| p.name.clone()),
+    };
+    let sessions = found
+        .sessions
+        .iter()
+        .map(|(s, b)| SessionAssignment {
+            reservation_number: b.number.to_string(),
+            producer: producer_ref(&s.producer_id),
+            session: s.name.clone(),
+            kind: crate::domain::session::SessionKind::of_name(&s.name),
+            window: WindowJson {
+                start: format_in(s.start, chrono_tz::UTC),
+                end: format_in(s.end, chrono_tz::UTC),
+            },
+        })
+        .collect();
     let assignments = found
+        .bookings
         .iter()
         .map(|b| Assignment {
             reservation_number: b.number.to_string(),
-            producer: ScheduleProducer {
-                id: b.producer_id.clone(),
-                name: names.get(&b.producer_id).map(|p| p.name.clone()),
-            },
+            producer: producer_ref(&b.producer_id),
             package: b.package_id.clone(),
             start: format_in(b.start, b.time_zone),
             end: format_in(b.end, b.time_zone),
@@ -138,6 +170,7 @@ pub async fn schedule(
         from: format_in(from, chrono_tz::UTC),
         to: format_in(to, chrono_tz::UTC),
         assignments,
+        sessions,
     }))
 }
 

@@ -111,6 +111,13 @@ impl FieldView {
         self
     }
 
+    /// One of several alike fields on a page: its own id, and the error kept under `key`.
+    pub fn keyed(mut self, key: &str, errors: &Errors) -> FieldView {
+        self.id = key.replace('.', "-");
+        self.error = errors.get(key).map(str::to_string);
+        self
+    }
+
     pub fn optional(mut self) -> FieldView {
         self.required = false;
         self

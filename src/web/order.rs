@@ -113,7 +113,20 @@ fn order_body(draft: &OrderDraft, locale: Locale) -> Value {
         .parse::<i64>()
         .map(Value::from)
         .unwrap_or_else(|_| Value::from(text("duration_minutes")));
+    let sessions: Vec<Value> = picked_sessions(draft)
+        .into_iter()
+        .map(|name| {
+            let field = |f: &str| draft.get(&format!("session.{name}.{f}")).trim().to_string();
+            let mut s =
+                json!({"name": name, "start": format!("{}T{}", field("date"), field("time"))});
+            if let Ok(m) = field("minutes").parse::<i64>() {
+                s["minutes"] = m.into();
+            }
+            s
+        })
+        .collect();
     json!({
+        "sessions": sessions,
         "contact": {
             "first_name": text("contact.first_name"),
             "last_name": text("contact.last_name"),
@@ -135,6 +148,63 @@ fn order_body(draft: &OrderDraft, locale: Locale) -> Value {
             "language": text("language"),
         },
     })
+}
+
+/// The preparation sessions the draft's package includes (ordered extensions are taken
+/// through the API), by name.
+fn offered_sessions(draft: &OrderDraft) -> Vec<crate::domain::session::Entitlement> {
+    crate::domain::catalogue::Catalogue::get()
+        .package(draft.get("package"))
+        .map(|p| crate::domain::session::entitlements(p, &[]))
+        .unwrap_or_default()
+}
+
+/// The sessions whose date or time the customer filled in (in the order offered): they
+/// go with the order; the others are picked later from the manage page.
+fn picked_sessions(draft: &OrderDraft) -> Vec<String> {
+    offered_sessions(draft)
+        .into_iter()
+        .map(|e| e.name)
+        .filter(|name| {
+            !draft.get(&format!("session.{name}.date")).trim().is_empty()
+                || !draft.get(&format!("session.{name}.time")).trim().is_empty()
+        })
+        .collect()
+}
+
+/// The form fields of the sessions the draft's package includes.
+fn session_fields(draft: &OrderDraft) -> Vec<String> {
+    offered_sessions(draft)
+        .iter()
+        .flat_map(|e| ["date", "time", "minutes"].map(|f| format!("session.{}.{f}", e.name)))
+        .collect()
+}
+
+/// The form field an order's session refusal belongs to (`sessions[1].start` is the
+/// second picked session's date).
+fn session_form_field(draft: &OrderDraft, api_field: &str) -> Option<String> {
+    let rest = api_field.strip_prefix("sessions[")?;
+    let (index, field) = rest.split_once("].")?;
+    let name = picked_sessions(draft)
+        .into_iter()
+        .nth(index.parse().ok()?)?;
+    let field = if field == "minutes" {
+        "minutes"
+    } else {
+        "date"
+    };
+    Some(format!("session.{name}.{field}"))
+}
+
+/// A refusal of a session picked in step 3, in plain words.
+fn session_explain(draft: &OrderDraft, loc: Locale, e: &FieldError, limits: &DateLimits) -> String {
+    let starts = draft_slot(draft)
+        .map(|s| {
+            let window = crate::scheduling::producer_window(s.start, s.duration_minutes);
+            format::time(window.start, s.time_zone)
+        })
+        .unwrap_or_default();
+    super::preparation::session_refusal(loc, e, &starts).unwrap_or_else(|| explain(loc, e, limits))
 }
 
 /// The draft's problems among `fields`, in plain words. The date and the time are
@@ -167,7 +237,12 @@ fn problems(
         Err(found) => {
             for e in &found {
                 let field = form_field(&e.field);
-                if fields.contains(&field) {
+                if let Some(session) = session_form_field(draft, &e.field) {
+                    // Sessions are picked in step 3, with the event.
+                    if fields.contains(&"event.title") {
+                        errors.add(&session, session_explain(draft, locale, e, &limits));
+                    }
+                } else if fields.contains(&field) {
                     errors.add(field, explain(locale, e, &limits));
                 }
             }
@@ -691,8 +766,50 @@ async fn render_event(
             "title": f("event.title", "text").max(200),
             "details": f("event.details", "textarea").optional().max(5000),
             "comments": f("event.comments", "textarea").optional().max(5000),
+            "sessions": sessions_view(draft, loc, errors),
         }),
     )
+}
+
+/// Step 3's optional session pickers: each session the package includes, with its date
+/// and time (and on Event Center Premium its length).
+fn sessions_view(draft: &OrderDraft, loc: Locale, errors: &Errors) -> Vec<Value> {
+    use crate::domain::session::{hours_text, MAX_MINUTES, MIN_MINUTES};
+    let package = crate::domain::catalogue::Catalogue::get().package(draft.get("package"));
+    let chosen_length = package.is_some_and(|p| p.production_minutes.is_some());
+    offered_sessions(draft)
+        .iter()
+        .map(|e| {
+            let f = |field: &str, kind: &'static str| {
+                let name = format!("session.{}.{field}", e.name);
+                let mut f = FieldView::new(loc, field, kind, draft.get(&name), &Errors::default())
+                    .optional()
+                    .keyed(&name, errors);
+                f.name = name;
+                f
+            };
+            let minutes = chosen_length.then(|| {
+                let mut m = f("minutes", "select");
+                if m.value.is_empty() {
+                    m.value = e.minutes.to_string();
+                }
+                m.choices(
+                    (MIN_MINUTES..=MAX_MINUTES)
+                        .step_by(15)
+                        .map(|m| (m.to_string(), hours_text(m)))
+                        .collect(),
+                )
+            });
+            json!({
+                "name": e.name,
+                "label": e.kind.label(loc.as_str()),
+                "length": hours_text(e.minutes),
+                "date": f("date", "date"),
+                "time": f("time", "time"),
+                "minutes": minutes,
+            })
+        })
+        .collect()
 }
 
 /// `GET /order/event`: step 3, once step 2 is done.
@@ -736,6 +853,10 @@ pub async fn event_form(
         return Ok(visit.redirect("/order"));
     }
     keep(&mut visit.session.data.order, &form, EVENT_FIELDS);
+    let session_fields = session_fields(&visit.session.data.order);
+    for name in &session_fields {
+        visit.session.data.order.set(name, form.get(name));
+    }
     visit.save(&state).await?;
     if form.action() == "back" {
         return Ok(visit.redirect("/order/meeting"));
@@ -811,7 +932,12 @@ pub async fn event_form(
         Err(Error::Invalid(found)) => {
             let limits = date_limits(&state, &draft, loc);
             let mut errors = Errors::default();
-            errors.explain_all(loc, &found, &limits);
+            for e in &found {
+                match session_form_field(&draft, &e.field) {
+                    Some(field) => errors.add(&field, session_explain(&draft, loc, e, &limits)),
+                    None => errors.add(form_field(&e.field), explain(loc, e, &limits)),
+                }
+            }
             render_event(
                 &visit,
                 &state,

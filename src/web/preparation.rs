@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::domain::booking::BookingDetails;
 use crate::domain::error::{Error, FieldError, ProblemCode};
+use crate::domain::locale::Locale;
 use crate::domain::reservation_number::ReservationNumber;
 use crate::domain::session::{hours_text, MAX_MINUTES, MIN_MINUTES};
 use crate::http::bookings::guarded;
@@ -47,11 +48,8 @@ fn render(
         .package()
         .is_some_and(|p| p.production_minutes.is_some());
     let field = |session: &str, name: &str, kind: &'static str, value: &str| {
-        let key = format!("{session}-{name}");
-        let mut f = FieldView::new(loc, name, kind, value, &Errors::default());
-        f.error = errors.get(&key).map(str::to_string);
-        f.id = key;
-        f
+        FieldView::new(loc, name, kind, value, &Errors::default())
+            .keyed(&format!("{session}-{name}"), errors)
     };
     let sessions: Vec<Value> = booking
         .sessions
@@ -117,6 +115,18 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     )
 }
 
+/// A refusal of a session's time or length in the reader's words; none for a refusal
+/// that is not about sessions. `starts` is when the producer starts preparing the event.
+pub(super) fn session_refusal(loc: Locale, e: &FieldError, starts: &str) -> Option<String> {
+    Some(match e.code {
+        ProblemCode::SessionNotice => say(loc, "err_session_notice", &[]),
+        ProblemCode::SessionTime => say(loc, "err_session_time", &[("starts", starts)]),
+        ProblemCode::ProductionTimeExceeded => say(loc, "err_production_time", &[]),
+        ProblemCode::InvalidSessionLength => say(loc, "err_session_length", &[]),
+        _ => return None,
+    })
+}
+
 /// A refusal of a session's field, in the reader's words, under the field it is about.
 fn explain_session(
     visit: &Visit,
@@ -134,13 +144,8 @@ fn explain_session(
         } else {
             "date"
         };
-        let message = match e.code {
-            ProblemCode::SessionNotice => say(loc, "err_session_notice", &[]),
-            ProblemCode::SessionTime => say(loc, "err_session_time", &[("starts", &starts)]),
-            ProblemCode::ProductionTimeExceeded => say(loc, "err_production_time", &[]),
-            ProblemCode::InvalidSessionLength => say(loc, "err_session_length", &[]),
-            _ => explain(loc, e, &limits_for(state, d, loc)),
-        };
+        let message = session_refusal(loc, e, &starts)
+            .unwrap_or_else(|| explain(loc, e, &limits_for(state, d, loc)));
         errors.add(&format!("{name}-{field}"), message);
     }
 }

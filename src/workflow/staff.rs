@@ -172,12 +172,30 @@ pub fn schedule(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     producer: Option<&str>,
-) -> Result<(Vec<Booking>, HashMap<String, ProducerContact>), Error> {
+) -> Result<Schedule, Error> {
     let mut conn = svc.db.read()?;
-    let found = bookings::in_windows(&mut conn, Interval::new(from, to), producer, SCHEDULE_LIMIT)?;
-    let ids: Vec<String> = found.iter().map(|b| b.producer_id.clone()).collect();
+    let range = Interval::new(from, to);
+    let found = bookings::in_windows(&mut conn, range, producer, SCHEDULE_LIMIT)?;
+    let sessions = sessions_in(&mut conn, range, producer)?;
+    let ids: Vec<String> = found
+        .iter()
+        .map(|b| b.producer_id.clone())
+        .chain(sessions.iter().map(|(s, _)| s.producer_id.clone()))
+        .collect();
     let names = producers::contacts(&mut conn, &ids)?;
-    Ok((found, names))
+    Ok(Schedule {
+        bookings: found,
+        sessions,
+        names,
+    })
+}
+
+/// The schedule of a range: live windows (bookings), preparation sessions (each with
+/// its booking), and the producers' names.
+pub struct Schedule {
+    pub bookings: Vec<Booking>,
+    pub sessions: Vec<(Scheduled, Booking)>,
+    pub names: HashMap<String, ProducerContact>,
 }
 
 /// A page of bookings starting in `[from, to)`, and how many there are in all.

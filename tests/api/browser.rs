@@ -1199,3 +1199,71 @@ async fn a_producer_sends_the_follow_up_in_the_browser() {
         .await;
     assert_eq!(r.body["after_event"]["attendees"], 2, "{}", r.body);
 }
+
+#[actix_web::test]
+async fn a_customer_picks_preparation_sessions_in_the_browser() {
+    let Some(b) = Driver::start().await else {
+        return;
+    };
+    let app = lea().await;
+    let mut body = order_body("2027-02-10T14:00", "Europe/Paris", 60);
+    body["package"] = json!("event-premium");
+    let number = app.order(&body).await.body["reservation_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Lea is busy on 8 February from 10:00 to 11:30.
+    app.order(&order_body("2027-02-08T10:30", "Europe/Paris", 60))
+        .await;
+
+    b.goto(&format!("{}/manage?number={number}", app.address))
+        .await;
+    b.type_into("#email", "ana.souza@example.com").await;
+    b.click_to("#find-button", "/manage/booking").await;
+    b.wait_text("#b-sessions", "Rehearsal (1 h): To be scheduled")
+        .await;
+    b.wait_text("#b-production", "Production time: 1 h 30 of 6 h 30 used")
+        .await;
+    b.click_to("#sessions-link", "/manage/sessions").await;
+    b.check("manage-sessions").await;
+
+    // Two hours of rehearsal over Lea's other booking: her next free times instead.
+    b.set("rehearsal-date", "2027-02-08").await;
+    b.set("rehearsal-time", "10:00").await;
+    b.set("rehearsal-minutes", "120").await;
+    b.click_to_new_page("#schedule-rehearsal").await;
+    b.wait_text("#alternative-list", "Monday 8 February 2027, 11:30–13:30")
+        .await;
+    b.check("manage-sessions-alternatives").await;
+    b.click_to_new_page("#alternative-list button").await;
+    b.wait_text("#sessions-notice", "Saved.").await;
+    b.wait_text(
+        "#session-rehearsal-when",
+        "Monday 8 February 2027, 11:30–13:30",
+    )
+    .await;
+    b.wait_text("#production-time", "3 h 30 of 6 h 30 used")
+        .await;
+    b.check("manage-sessions-saved").await;
+    let found = lookup(&app, &number).await;
+    let rehearsal = found["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "rehearsal")
+        .unwrap()
+        .clone();
+    assert_eq!(rehearsal["start"], "2027-02-08T11:30:00+01:00");
+    assert_eq!(rehearsal["minutes"], 120);
+
+    b.resize(390, 844).await;
+    b.goto(&format!("{}/manage/sessions", app.address)).await;
+    b.wait_for("/manage/sessions").await;
+    assert_eq!(
+        b.script("return document.documentElement.scrollWidth <= window.innerWidth")
+            .await,
+        json!(true),
+        "the sessions page scrolls sideways at phone width"
+    );
+    b.check("phone-manage-sessions").await;
+}

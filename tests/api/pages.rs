@@ -826,3 +826,78 @@ async fn a_customer_picks_session_times_with_plain_forms() {
         "{history}"
     );
 }
+
+#[actix_web::test]
+async fn step_three_picks_the_included_scheduling_call() {
+    let app = with_lea().await;
+    let v = Visitor::new(&app);
+    let page = step(&v, "/order", SLOT, "next").await;
+    assert_eq!(page.path, "/order/meeting");
+    let page = step(
+        &v,
+        "/order/meeting",
+        &[("meeting.answer", "someone_else")],
+        "next",
+    )
+    .await;
+    assert_eq!(page.path, "/order/event");
+    // Event Center Standard includes the 15-minute scheduling call.
+    assert!(page.html.contains("id=\"pick-scheduling-call\""));
+    assert!(page.html.contains("name=\"session.scheduling-call.date\""));
+    // After the producer starts preparing (09:30): refused next to the session's date.
+    let title = ("event.title", "Launch");
+    let page = step(
+        &v,
+        "/order/event",
+        &[
+            title,
+            ("session.scheduling-call.date", "2027-02-10"),
+            ("session.scheduling-call.time", "09:30"),
+        ],
+        "order",
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.field_errors(),
+        [(
+            "session-scheduling-call-date".to_string(),
+            "A session ends before your producer starts preparing the event (at 09:30): pick an earlier time."
+                .to_string()
+        )]
+    );
+    assert!(
+        page.html.contains("value=\"09:30\""),
+        "what was typed is kept"
+    );
+    let page = step(
+        &v,
+        "/order/event",
+        &[
+            title,
+            ("session.scheduling-call.date", "2027-02-09"),
+            ("session.scheduling-call.time", "16:00"),
+        ],
+        "order",
+    )
+    .await;
+    assert_eq!(
+        page.path,
+        "/order/confirmation",
+        "{:?}",
+        page.field_errors()
+    );
+    let number = page.text_of("reservation-number").unwrap();
+    let found = app
+        .post(
+            "/api/v1/bookings/lookup",
+            &json!({"reservation_number": number, "email": "ana.souza@example.com"}),
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["sessions"][0]["name"], "scheduling-call");
+    assert_eq!(
+        found.body["sessions"][0]["start"],
+        "2027-02-09T16:00:00+01:00"
+    );
+}

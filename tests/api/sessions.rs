@@ -155,6 +155,30 @@ async fn an_order_with_rehearsal_and_consultation_books_real_producer_time() {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
 
+    // Staff see the sessions on the schedule with the live windows.
+    let schedule = app
+        .get_as(&app.admin, "/api/v1/schedule?from=2027-02-01&to=2027-02-15")
+        .await;
+    assert_eq!(schedule.status, 200, "{}", schedule.body);
+    let sessions: Vec<(&str, &str)> = schedule.body["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["session"].as_str().unwrap(),
+                s["window"]["start"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            ("rehearsal", "2027-02-08T09:00:00+00:00"),
+            ("scheduling-call", "2027-02-09T08:00:00+00:00")
+        ]
+    );
+
     // Cancelling the booking frees its sessions.
     let r = app
         .post(
