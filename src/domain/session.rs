@@ -80,6 +80,43 @@ impl Scheduled {
     }
 }
 
+/// A session is reminded the day before, to the contact and to its producer. The
+/// reminders' kinds name the session: `session-contact:rehearsal`,
+/// `session-producer:rehearsal`.
+pub const REMINDER_AHEAD: Duration = Duration::hours(24);
+pub const CONTACT_REMINDER: &str = "session-contact:";
+pub const PRODUCER_REMINDER: &str = "session-producer:";
+
+/// The kinds of a session's two reminders.
+pub fn reminder_kinds(name: &str) -> [String; 2] {
+    [
+        format!("{CONTACT_REMINDER}{name}"),
+        format!("{PRODUCER_REMINDER}{name}"),
+    ]
+}
+
+/// A session's reminders still to come from `now`, with when each is due.
+pub fn reminders_of(session: &Scheduled, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
+    let due = session.start - REMINDER_AHEAD;
+    if due <= now || session.cancelled {
+        return vec![];
+    }
+    reminder_kinds(&session.name)
+        .into_iter()
+        .map(|k| (k, due))
+        .collect()
+}
+
+/// The session a reminder's kind names, and whether it goes to the producer.
+pub fn parse_reminder(kind: &str) -> Option<(&str, bool)> {
+    if let Some(name) = kind.strip_prefix(CONTACT_REMINDER) {
+        Some((name, false))
+    } else {
+        kind.strip_prefix(PRODUCER_REMINDER)
+            .map(|name| (name, true))
+    }
+}
+
 /// A session's time picked with the order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pick {
@@ -356,6 +393,22 @@ mod tests {
             Some(SessionKind::SchedulingCall)
         );
         assert_eq!(SessionKind::of_name("live"), None);
+        let session = Scheduled {
+            id: "s".into(),
+            booking_id: "b".into(),
+            name: "rehearsal-2".into(),
+            producer_id: "p".into(),
+            start: ok,
+            end: ok + Duration::hours(1),
+            cancelled: false,
+        };
+        let due = reminders_of(&session, now);
+        assert_eq!(due.len(), 2);
+        assert!(due.iter().all(|(_, at)| *at == ok - Duration::hours(24)));
+        assert_eq!(parse_reminder(&due[0].0), Some(("rehearsal-2", false)));
+        assert_eq!(parse_reminder(&due[1].0), Some(("rehearsal-2", true)));
+        assert_eq!(parse_reminder("event_reminder"), None);
+        assert!(reminders_of(&session, ok - Duration::hours(23)).is_empty());
         assert_eq!(hours_text(45), "45 min");
         assert_eq!(hours_text(120), "2 h");
     }

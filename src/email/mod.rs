@@ -63,10 +63,12 @@ pub enum Kind {
     /// schedule: to the contact and to its producer, with the session's invitation.
     SessionScheduled,
     SessionCancelled,
+    /// A session tomorrow: to the contact and to its producer.
+    SessionReminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::BookingConfirmed,
         Kind::BookingRescheduled,
         Kind::BookingCancelled,
@@ -81,6 +83,7 @@ impl Kind {
         Kind::FollowUp,
         Kind::SessionScheduled,
         Kind::SessionCancelled,
+        Kind::SessionReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +102,7 @@ impl Kind {
             Kind::FollowUp => "booking_follow_up",
             Kind::SessionScheduled => "session_scheduled",
             Kind::SessionCancelled => "session_cancelled",
+            Kind::SessionReminder => "session_reminder",
         }
     }
 
@@ -120,7 +124,11 @@ impl Kind {
     pub fn has_calendar(self) -> bool {
         !matches!(
             self,
-            Kind::ContentDue | Kind::EventReminder | Kind::ProducerReminder | Kind::FollowUp
+            Kind::ContentDue
+                | Kind::EventReminder
+                | Kind::ProducerReminder
+                | Kind::FollowUp
+                | Kind::SessionReminder
         )
     }
 
@@ -144,7 +152,8 @@ impl Kind {
             | Kind::EventReminder
             | Kind::FollowUp
             | Kind::SessionScheduled
-            | Kind::SessionCancelled => &["en", "fr"],
+            | Kind::SessionCancelled
+            | Kind::SessionReminder => &["en", "fr"],
             _ => &["en"],
         }
     }
@@ -438,6 +447,8 @@ pub struct SessionChange<'a> {
     pub removed: bool,
     /// Removed because the booking was cancelled.
     pub with_booking: bool,
+    /// The reminder the day before (no invitation).
+    pub reminder: bool,
     /// Calendar SEQUENCE (the booking's history length).
     pub sequence: i32,
 }
@@ -453,7 +464,9 @@ pub fn session_message(
     cfg: &MailConfig,
 ) -> NewMessage {
     use crate::domain::session::{hours_text, SessionKind};
-    let kind = if change.removed {
+    let kind = if change.reminder {
+        Kind::SessionReminder
+    } else if change.removed {
         Kind::SessionCancelled
     } else {
         Kind::SessionScheduled

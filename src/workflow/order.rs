@@ -250,6 +250,7 @@ fn plan(
             previous: None,
             removed: false,
             with_booking: false,
+            reminder: false,
             sequence: 0,
         };
         for to_producer in [false, true] {
@@ -304,6 +305,7 @@ fn write(
     bookings::insert(conn, booking)?;
     for s in &details.sessions {
         assignments::put_session(conn, s, now)?;
+        super::reminders::schedule_session(conn, s, now)?;
     }
     if let Some(event) = details.history.as_ref().and_then(|h| h.first()) {
         booking_events::record(conn, &booking.id, event, true)?;

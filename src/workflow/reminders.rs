@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::models::{booking_events, bookings, outbox, producers, reminders};
+use crate::db::models::{assignments, booking_events, bookings, outbox, producers, reminders};
 use crate::db::DbConnection;
 use crate::domain::booking::Booking;
 use crate::domain::error::Error;
 use crate::domain::reminder::{reminders_for, ReminderKind};
+use crate::domain::session::{self, Scheduled};
 use crate::email::{self, Kind};
 
 use super::Services;
@@ -39,9 +40,38 @@ pub fn reschedule(
     schedule(conn, booking, now)
 }
 
-/// No more reminders for this booking (it was cancelled).
+/// No more reminders for this booking (it was cancelled), its sessions' included.
 pub fn withdraw(conn: &mut DbConnection, booking_id: &str) -> Result<(), Error> {
-    reminders::withdraw(conn, booking_id, &ReminderKind::ALL)?;
+    reminders::withdraw_prefixed(conn, booking_id, "")?;
+    Ok(())
+}
+
+/// Give a session (just picked or moved) its reminders, replacing those of its old time.
+pub fn schedule_session(
+    conn: &mut DbConnection,
+    session: &Scheduled,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    withdraw_session(conn, &session.booking_id, &session.name)?;
+    let due = session::reminders_of(session, now);
+    let keyed: Vec<(&str, DateTime<Utc>)> = due.iter().map(|(k, at)| (k.as_str(), *at)).collect();
+    Ok(reminders::insert_keyed(
+        conn,
+        &session.booking_id,
+        &keyed,
+        now,
+    )?)
+}
+
+/// No more reminders for a session taken off the schedule.
+pub fn withdraw_session(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    name: &str,
+) -> Result<(), Error> {
+    let kinds = session::reminder_kinds(name);
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    reminders::withdraw_keyed(conn, booking_id, &kinds)?;
     Ok(())
 }
 
@@ -52,6 +82,7 @@ pub fn withdraw_contact(conn: &mut DbConnection, booking_id: &str) -> Result<(),
         .filter(|k| k.to_contact())
         .collect();
     reminders::withdraw(conn, booking_id, &to_contact)?;
+    reminders::withdraw_prefixed(conn, booking_id, session::CONTACT_REMINDER)?;
     Ok(())
 }
 
@@ -73,7 +104,11 @@ pub fn queue_due(svc: &Services) -> Result<usize, Error> {
                 continue;
             }
             let Some(kind) = ReminderKind::parse(kind) else {
-                tracing::warn!(reminder = %id, kind, "unknown reminder kind; dropped");
+                if let Some((name, to_producer)) = session::parse_reminder(kind) {
+                    queued += session_reminder(conn, svc, &booking, name, to_producer)?;
+                } else {
+                    tracing::warn!(reminder = %id, kind, "unknown reminder kind; dropped");
+                }
                 continue;
             };
             let Some(producer) = producers::contact_of(conn, &booking.producer_id)? else {
@@ -98,4 +133,39 @@ pub fn queue_due(svc: &Services) -> Result<usize, Error> {
         }
         Ok((due.len(), queued))
     })
+}
+
+/// Queue a session's reminder, built from the session as it is now: none when it is no
+/// longer on the schedule. How many were queued.
+fn session_reminder(
+    conn: &mut DbConnection,
+    svc: &Services,
+    booking: &Booking,
+    name: &str,
+    to_producer: bool,
+) -> Result<usize, Error> {
+    let sessions = assignments::sessions_of(conn, &booking.id)?;
+    let Some(s) = sessions.iter().find(|s| s.name == name && !s.cancelled) else {
+        return Ok(0);
+    };
+    let Some(producer) = producers::contact_of(conn, &s.producer_id)? else {
+        return Ok(0);
+    };
+    let change = email::SessionChange {
+        session: s,
+        previous: None,
+        removed: false,
+        with_booking: false,
+        reminder: true,
+        sequence: 0,
+    };
+    let mut message = email::session_message(booking, &producer, &change, to_producer, &svc.mail);
+    let zone = if to_producer {
+        producer.time_zone
+    } else {
+        booking.time_zone
+    };
+    email::list_sessions(&mut message, booking, &sessions, zone);
+    outbox::enqueue(conn, &booking.id, vec![message])?;
+    Ok(1)
 }

@@ -218,6 +218,7 @@ pub fn schedule(
                 cancelled: false,
             };
             assignments::put_session(conn, &session, now)?;
+            super::reminders::schedule_session(conn, &session, now)?;
             let line = HistoryEvent {
                 at: now,
                 kind: EventKind::SessionScheduled,
@@ -276,6 +277,7 @@ pub fn remove(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     assignments::remove_session(conn, &booking.id, &session.name)?;
+    super::reminders::withdraw_session(conn, &booking.id, &session.name)?;
     let line = HistoryEvent {
         at: now,
         kind: EventKind::SessionRemoved,
@@ -437,6 +439,7 @@ pub(super) fn session_messages(
         previous: before.map(|s| (s.start, s.end)),
         removed,
         with_booking: booking.is_cancelled(),
+        reminder: false,
         sequence,
     };
     let all = assignments::sessions_of(conn, &booking.id)?;

@@ -14,7 +14,7 @@ fn to(m: &Received) -> &str {
 }
 
 /// Set both instances' clocks, then what arrived over the next moments beyond `before`.
-async fn at(
+pub async fn at(
     apps: &[&TestApp],
     smtp: &SmtpServer,
     when: &str,
@@ -45,7 +45,7 @@ async fn at(
     all[before..].to_vec()
 }
 
-fn subjects(ms: &[Received]) -> Vec<String> {
+pub fn subjects(ms: &[Received]) -> Vec<String> {
     ms.iter()
         .map(|m| format!("{} → {}", m.header("Subject"), to(m)))
         .collect()

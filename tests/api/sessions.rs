@@ -9,6 +9,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::helpers::{order_body, producer, spawn, spawn_app, weekdays, Options, Resp, TestApp};
+use crate::reminders::{at, subjects};
 use crate::smtp::SmtpServer;
 
 const EMAIL: &str = "ana.souza@example.com";
@@ -613,4 +614,73 @@ async fn a_session_is_told_by_email_with_its_own_invitation() {
             "{text}"
         );
     }
+}
+
+#[actix_web::test]
+async fn a_session_is_reminded_the_day_before_once_even_after_it_moved() {
+    let smtp = SmtpServer::start();
+    let app = spawn(Options {
+        smtp_url: Some(smtp.url()),
+        ..Options::default()
+    })
+    .await;
+    lea(&app).await;
+    let r = app
+        .order(&with_sessions(json!([
+            {"name": "rehearsal", "start": "2027-02-08T10:00"},
+            {"name": "consultation", "start": "2027-02-04T14:00"}
+        ])))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.body["reservation_number"].as_str().unwrap().to_string();
+    // The rehearsal moves three days earlier; the consultation is taken off the schedule.
+    let r = put(
+        &app,
+        &n,
+        "rehearsal",
+        json!({"email": EMAIL, "start": "2027-02-05T10:00"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = app
+        .post(
+            &format!("/api/v1/bookings/{n}/sessions/consultation/unschedule"),
+            &json!({"email": EMAIL}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Confirmation, assignment, two invitations each for the two sessions picked, the
+    // rehearsal's move and the consultation's withdrawal.
+    let sent = smtp.wait_for(10, Duration::from_secs(10)).await.len();
+    assert_eq!(sent, 10, "{:?}", subjects(&smtp.received()));
+    let other = spawn(Options {
+        smtp_url: Some(smtp.url()),
+        database_url: Some(app.database_url.clone()),
+        ..Options::default()
+    })
+    .await;
+    let both = [&app, &other];
+
+    // The consultation's day before: withdrawn with it.
+    at(&both, &smtp, "2027-02-03T13:01:00Z", sent, 0).await;
+    // The day before the rehearsal's new time, to the contact and to Lea, once.
+    let got = at(&both, &smtp, "2027-02-04T09:01:00Z", sent, 2).await;
+    let subjects: Vec<String> = got.iter().map(|m| m.header("Subject")).collect();
+    for s in &subjects {
+        assert!(
+            s.starts_with("Tomorrow: Rehearsal at 10:00 CET (Quarterly all-hands"),
+            "{subjects:?}"
+        );
+    }
+    let to_lea = got
+        .iter()
+        .find(|m| m.to.iter().any(|t| t == "lea@producers.example"))
+        .expect("Lea's reminder");
+    assert!(to_lea
+        .part("text/plain")
+        .unwrap()
+        .contains("You run this preparation session tomorrow"));
+    assert!(to_lea.part("text/calendar").is_none());
+    // Not the rehearsal's old time's.
+    at(&both, &smtp, "2027-02-07T09:01:00Z", sent + 2, 0).await;
 }

@@ -12,7 +12,7 @@ use crate::domain::reminder::ReminderKind;
 struct NewReminder<'a> {
     id: String,
     booking_id: &'a str,
-    kind: &'static str,
+    kind: &'a str,
     due_at: NaiveDateTime,
     status: &'static str,
     created_at: NaiveDateTime,
@@ -25,6 +25,18 @@ pub fn insert(
     due: &[(ReminderKind, DateTime<Utc>)],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    let keyed: Vec<(&str, DateTime<Utc>)> = due.iter().map(|(k, at)| (k.as_str(), *at)).collect();
+    insert_keyed(conn, booking_id, &keyed, now)
+}
+
+/// Schedule reminders by their kind's text (a preparation session's reminders name
+/// their session), in one statement.
+pub fn insert_keyed(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    due: &[(&str, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     if due.is_empty() {
         return Ok(());
     }
@@ -33,7 +45,7 @@ pub fn insert(
         .map(|(kind, at)| NewReminder {
             id: uuid::Uuid::new_v4().to_string(),
             booking_id,
-            kind: kind.as_str(),
+            kind,
             due_at: to_db(*at),
             status: "scheduled",
             created_at: to_db(now),
@@ -57,11 +69,37 @@ pub fn withdraw(
     kinds: &[ReminderKind],
 ) -> QueryResult<usize> {
     let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    withdraw_keyed(conn, booking_id, &names)
+}
+
+/// Delete a booking's scheduled reminders whose kind's text is one of `kinds`.
+pub fn withdraw_keyed(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    kinds: &[&str],
+) -> QueryResult<usize> {
+    let names = kinds.to_vec();
     diesel::delete(
         reminders::table
             .filter(reminders::booking_id.eq(booking_id))
             .filter(reminders::status.eq("scheduled"))
             .filter(reminders::kind.eq_any(names)),
+    )
+    .execute(conn)
+}
+
+/// Delete every scheduled reminder of a booking whose kind's text starts with `prefix`
+/// (all of them with "").
+pub fn withdraw_prefixed(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    prefix: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        reminders::table
+            .filter(reminders::booking_id.eq(booking_id))
+            .filter(reminders::status.eq("scheduled"))
+            .filter(reminders::kind.like(format!("{prefix}%"))),
     )
     .execute(conn)
 }
