@@ -36,6 +36,10 @@ pub struct SessionTimeRequest {
     /// the production time (60 when absent); elsewhere the package's, which may be left out.
     #[schema(value_type = Option<i64>, minimum = 15, maximum = 180, multiple_of = 15)]
     pub minutes: Field<i64>,
+    /// Staff only: who runs it (a producer's id); the producer who has it, else the
+    /// booking's, when absent.
+    #[schema(value_type = Option<String>)]
+    pub producer_id: Field<String>,
     #[serde(flatten)]
     #[schema(ignore)]
     pub unknown: Unknown,
@@ -62,6 +66,7 @@ struct CheckedTime {
     start: String,
     time_zone: Option<chrono_tz::Tz>,
     minutes: Option<i64>,
+    producer_id: Option<String>,
 }
 
 impl SessionTimeRequest {
@@ -84,12 +89,14 @@ impl SessionTimeRequest {
         );
         let time_zone = check.text_with("time_zone", self.time_zone, None, 64, |z| order::zone(&z));
         let minutes = check.value("minutes", self.minutes, None);
+        let producer_id = check.text("producer_id", self.producer_id, None, 64, Lines::One);
         check.finish(|| {
             Some(CheckedTime {
                 email,
                 start: start?,
                 time_zone,
                 minutes,
+                producer_id,
             })
         })
     }
@@ -133,6 +140,7 @@ fn number(raw: &str) -> Result<ReservationNumber, Error> {
     request_body = SessionTimeRequest,
     responses(
         (status = 200, description = "Scheduled; the booking with its sessions", body = BookingJson),
+        (status = 401, description = "producer_id sent without a staff token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "booking_not_found", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "no_producer_available (with the producer's next free times), booking_cancelled or booking_took_place", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "unknown_session, session_time, invalid_session_length, production_time_exceeded, or a field to fix", body = Problem, content_type = "application/problem+json"),
@@ -148,10 +156,14 @@ pub async fn schedule(
 ) -> Result<HttpResponse, Error> {
     let actor = actor(&req, &state).await?;
     let checked = body.0.parse(actor.is_staff()).map_err(Error::Invalid)?;
+    if checked.producer_id.is_some() && !actor.is_staff() {
+        return Err(Error::unauthorized());
+    }
     let (raw_number, name) = path.into_inner();
     let run = state.clone();
     let done = guarded(&req, &state, actor.is_staff(), async move {
         let request = work::SessionRequest {
+            producer_id: checked.producer_id,
             number: number(&raw_number)?,
             email: checked.email,
             name,

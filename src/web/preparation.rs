@@ -226,6 +226,7 @@ pub async fn form(
         start: format!("{}T{}", asked.date, asked.time),
         time_zone: None,
         minutes: asked.minutes.parse().ok(),
+        producer_id: None,
     };
     let done = guarded(&req, &state, false, async move {
         run.run(move |svc| work::schedule(svc, &request, &Actor::Customer))

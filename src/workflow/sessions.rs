@@ -38,6 +38,8 @@ pub struct SessionRequest {
     pub time_zone: Option<Tz>,
     /// Its length, on a package with production time; else the package's.
     pub minutes: Option<i64>,
+    /// Staff only: who runs it; the producer who has it, else the booking's, when none.
+    pub producer_id: Option<String>,
 }
 
 /// The session of this name the booking includes.
@@ -187,9 +189,12 @@ pub fn schedule(
             )
             .map_err(|(field, (code, message))| Error::field(field, code, message))?;
             let before = existing.iter().find(|s| s.name == entitlement.name);
-            let producer_id = before
-                .map(|s| s.producer_id.clone())
-                .unwrap_or_else(|| booking.producer_id.clone());
+            let producer_id = match req.producer_id.as_deref().filter(|_| actor.is_staff()) {
+                Some(id) => chosen_producer(conn, &booking, id)?,
+                None => before
+                    .map(|s| s.producer_id.clone())
+                    .unwrap_or_else(|| booking.producer_id.clone()),
+            };
             let set_aside = before.map(|s| s.id.as_str());
             let set_aside = set_aside.as_slice();
             if !producer_free(svc, conn, &producer_id, at, set_aside)? {
@@ -240,6 +245,27 @@ pub fn schedule(
     })?;
     svc.wake_workers();
     Ok(done)
+}
+
+/// The producer staff chose for a session: on the roster and serving the booking's
+/// centre.
+fn chosen_producer(conn: &mut DbConnection, booking: &Booking, id: &str) -> Result<String, Error> {
+    let found = crate::db::models::producers::list(conn)?
+        .into_iter()
+        .find(|p| p.id == id);
+    match (found, booking.package()) {
+        (Some(p), Some(package)) if p.centres.contains(&package.centre) => Ok(p.id),
+        (Some(_), _) => Err(Error::field(
+            "producer_id",
+            ProblemCode::InvalidFormat,
+            "this producer does not serve the booking's centre; choose one who does",
+        )),
+        (None, _) => Err(Error::field(
+            "producer_id",
+            ProblemCode::InvalidFormat,
+            "no producer on the roster has this id; GET /api/v1/producers lists them",
+        )),
+    }
 }
 
 /// Take a session off the schedule (it can be picked again later).

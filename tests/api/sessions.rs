@@ -684,3 +684,63 @@ async fn a_session_is_reminded_the_day_before_once_even_after_it_moved() {
     // Not the rehearsal's old time's.
     at(&both, &smtp, "2027-02-07T09:01:00Z", sent + 2, 0).await;
 }
+
+#[actix_web::test]
+async fn staff_may_give_a_session_to_another_producer() {
+    let app = spawn_app().await;
+    lea(&app).await;
+    let r = app.order(&with_sessions(json!([]))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.body["reservation_number"].as_str().unwrap().to_string();
+    let lea_id = r.body["sessions"][0]["producer_id"].clone();
+    assert!(lea_id.is_null(), "not scheduled yet");
+    let sam = app
+        .add_producer(producer(
+            "Sam",
+            "America/New_York",
+            &["en"],
+            weekdays("09:00", "17:00"),
+        ))
+        .await;
+    let body = json!({"start": "2027-02-08T15:00", "producer_id": sam});
+    // A customer may not choose the producer.
+    let mut as_customer = body.clone();
+    as_customer["email"] = json!(EMAIL);
+    assert_eq!(put(&app, &n, "rehearsal", as_customer).await.status, 401);
+    let r = app
+        .request(
+            "PUT",
+            &format!("/api/v1/bookings/{n}/sessions/rehearsal"),
+            Some(&app.admin),
+            Some(&body),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rehearsal = session(&r.body, "rehearsal");
+    assert_eq!(rehearsal["producer_id"], json!(sam));
+    assert_eq!(
+        r.body["producer"]["name"], "Lea",
+        "the event keeps its producer"
+    );
+    // Sam's time now: an order then gets Lea (free), not Sam.
+    let r = app
+        .order(&order_body("2027-02-08T15:30", "Europe/Paris", 30))
+        .await;
+    assert_eq!(r.body["producer"]["name"], "Lea", "{}", r.body);
+    let unknown = json!({"start": "2027-02-09T15:00", "producer_id": "nobody"});
+    let r = app
+        .request(
+            "PUT",
+            &format!("/api/v1/bookings/{n}/sessions/rehearsal"),
+            Some(&app.admin),
+            Some(&unknown),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        r.field_errors(),
+        [("producer_id".to_string(), "invalid_format".to_string())]
+    );
+}
