@@ -393,7 +393,7 @@ pub fn list_sessions(
     scheduled: &[crate::domain::session::Scheduled],
     zone: chrono_tz::Tz,
 ) {
-    use crate::domain::session::{entitlements, hours_text};
+    use crate::domain::session::{entitlements, hours_text, live_minutes, production_minutes};
     let Some(package) = booking.package() else {
         return;
     };
@@ -419,7 +419,12 @@ pub fn list_sessions(
         for l in &lines {
             let when = &l["when"];
             let at = if when.is_null() {
-                "-".to_string()
+                if locale == "fr" {
+                    "à planifier"
+                } else {
+                    "to be scheduled"
+                }
+                .to_string()
             } else {
                 format!(
                     "{} {}-{} {}",
@@ -438,6 +443,20 @@ pub fn list_sessions(
         message.payload["ics"]["description"] = text.into();
     }
     message.payload["sessions"] = lines.into();
+    // Event Center Premium: the production time, used and left.
+    if let Some(included) = production_minutes(package, booking.duration_minutes) {
+        let used = live_minutes(booking.duration_minutes)
+            + scheduled
+                .iter()
+                .filter(|s| !s.cancelled)
+                .map(|s| s.minutes())
+                .sum::<i64>();
+        message.payload["production"] = serde_json::json!({
+            "included": hours_text(included),
+            "used": hours_text(used),
+            "left": hours_text((included - used).max(0)),
+        });
+    }
 }
 
 /// A preparation session that was picked, moved or taken off the schedule.
@@ -499,6 +518,36 @@ pub fn session_message(
     ics["start"] = s.start.to_rfc3339().into();
     ics["end"] = s.end.to_rfc3339().into();
     ics["summary"] = format!("{label}: {}", booking.event.title).into();
+    let event = format::when(booking.start, booking.end, tz, &locale);
+    let contact = &booking.contact;
+    ics["description"] = if to_producer {
+        format!(
+            "{label} ({}) to prepare {} ({}, {} {} {}). Reservation {}. Customer contact: {} {} <{}>, {}",
+            hours_text(s.minutes()),
+            booking.event.title,
+            booking.company,
+            event.date,
+            event.start,
+            event.abbreviation,
+            booking.number,
+            contact.first_name,
+            contact.last_name,
+            contact.email,
+            contact.phone
+        )
+    } else {
+        format!(
+            "{label} ({}), {} {} {}. Reservation {}. Producer: {} <{}>",
+            hours_text(s.minutes()),
+            event.date,
+            event.start,
+            event.abbreviation,
+            booking.number,
+            producer.name,
+            producer.email
+        )
+    }
+    .into();
     message
 }
 

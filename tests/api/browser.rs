@@ -999,6 +999,17 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
         assert_eq!(r.status, 201, "{}", r.body);
         numbers.push(r.body["reservation_number"].as_str().unwrap().to_string());
     }
+    // The Event Center Premium booking's rehearsal, on the Tuesday.
+    let r = app
+        .request(
+            "PUT",
+            &format!("/api/v1/bookings/{}/sessions/rehearsal", numbers[3]),
+            Some(&app.admin),
+            Some(&json!({"start": "2027-03-23T15:00", "time_zone": "Europe/Paris"})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let _ = crate::staff_pages::member(
         &app,
         "sam@example.com",
@@ -1021,6 +1032,14 @@ async fn a_scheduler_reads_the_week_and_opens_a_block_in_the_browser() {
     b.wait_text("#schedule-heading", "Monday 22 March to Sunday 28 March")
         .await;
     assert!(b.has("#board").await);
+    assert!(
+        b.has(&format!(
+            "a.block-link[href='/staff/bookings/{}'] rect.block.session",
+            numbers[3]
+        ))
+        .await,
+        "the rehearsal is drawn in its producer's lane"
+    );
     b.check("staff-schedule-week").await;
 
     // A block opens its booking.
