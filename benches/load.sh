@@ -94,6 +94,7 @@ drive p_orders "PostgreSQL, orders, 500 producers" orders 500
 stop
 echo; echo "### PostgreSQL's limit: pgbench, an order's writes alone (benches/order-writes.pgbench.sql)"
 PG_LIMIT=0
+psql "$PG_URL" -qc "CREATE SEQUENCE IF NOT EXISTS pgbench_orders"
 for clients in 16 64; do
   tps=$(pgbench -n -c "$clients" -j 2 -T "$SECONDS_PER_RUN" -f benches/order-writes.pgbench.sql "$PG_URL" 2>&1 |
     awk '/^tps/ {print $3}')
