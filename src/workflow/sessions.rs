@@ -195,6 +195,13 @@ pub fn schedule(
                     .map(|s| s.producer_id.clone())
                     .unwrap_or_else(|| booking.producer_id.clone()),
             };
+            // The same time and producer again: nothing to change, nobody to tell.
+            if let Some(b) = before
+                .filter(|b| b.start == at.start && b.end == at.end && b.producer_id == producer_id)
+            {
+                tracing::debug!(session = %b.name, "session unchanged");
+                return details(conn, booking);
+            }
             let set_aside = before.map(|s| s.id.as_str());
             let set_aside = set_aside.as_slice();
             if !producer_free(svc, conn, &producer_id, at, set_aside)? {
@@ -238,7 +245,25 @@ pub fn schedule(
                 }),
             };
             booking_events::record(conn, &booking.id, &line, false)?;
-            let messages = session_messages(conn, svc, &booking, &session, before, false)?;
+            let mut messages = session_messages(conn, svc, &booking, &session, before, false)?;
+            // Staff gave it to another producer: the one who had it is released.
+            if let Some(b) = before.filter(|b| b.producer_id != session.producer_id) {
+                if let Some(released) =
+                    crate::db::models::producers::contact_of(conn, &b.producer_id)?
+                {
+                    let change = email::SessionChange {
+                        session: b,
+                        previous: None,
+                        removed: true,
+                        with_booking: false,
+                        reminder: false,
+                        sequence: booking_events::sequence(conn, &booking.id)?,
+                    };
+                    messages.push(email::session_message(
+                        &booking, &released, &change, true, &svc.mail,
+                    ));
+                }
+            }
             outbox::enqueue(conn, &booking.id, messages)?;
             details(conn, booking)
         })

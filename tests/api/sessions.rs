@@ -723,6 +723,19 @@ async fn staff_may_give_a_session_to_another_producer() {
         r.body["producer"]["name"], "Lea",
         "the event keeps its producer"
     );
+    // The same again changes nothing and adds no history.
+    let lines = r.body["history"].as_array().unwrap().len();
+    let same = app
+        .request(
+            "PUT",
+            &format!("/api/v1/bookings/{n}/sessions/rehearsal"),
+            Some(&app.admin),
+            Some(&body),
+            &[],
+        )
+        .await;
+    assert_eq!(same.status, 200, "{}", same.body);
+    assert_eq!(same.body["history"].as_array().unwrap().len(), lines);
     // Sam's time now: an order then gets Lea (free), not Sam.
     let r = app
         .order(&order_body("2027-02-08T15:30", "Europe/Paris", 30))
@@ -743,4 +756,58 @@ async fn staff_may_give_a_session_to_another_producer() {
         r.field_errors(),
         [("producer_id".to_string(), "invalid_format".to_string())]
     );
+}
+
+#[actix_web::test]
+async fn giving_a_session_to_another_producer_tells_both() {
+    let smtp = SmtpServer::start();
+    let app = spawn(Options {
+        smtp_url: Some(smtp.url()),
+        ..Options::default()
+    })
+    .await;
+    lea(&app).await;
+    let r = app
+        .order(&with_sessions(
+            json!([{"name": "rehearsal", "start": "2027-02-08T10:00"}]),
+        ))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let n = r.body["reservation_number"].as_str().unwrap().to_string();
+    let sent = smtp.wait_for(4, Duration::from_secs(10)).await.len();
+    let sam = app
+        .add_producer(producer(
+            "Sam",
+            "Europe/Paris",
+            &["en"],
+            weekdays("09:00", "17:00"),
+        ))
+        .await;
+    let r = app
+        .request(
+            "PUT",
+            &format!("/api/v1/bookings/{n}/sessions/rehearsal"),
+            Some(&app.admin),
+            Some(&json!({"start": "2027-02-08T10:00", "producer_id": sam})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The contact and Sam get the session; Lea is released from it.
+    let got = smtp.wait_for(sent + 3, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), sent + 3, "{:?}", subjects(&got));
+    let method = |who: &str| {
+        let m = got[sent..]
+            .iter()
+            .find(|m| m.to.iter().any(|t| t == who))
+            .unwrap_or_else(|| panic!("nothing to {who}: {:?}", subjects(&got[sent..])));
+        let ics = m.part("text/calendar").expect("an invitation");
+        ics.lines()
+            .find(|l| l.starts_with("METHOD:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(method("sam@producers.example"), "METHOD:REQUEST");
+    assert_eq!(method("lea@producers.example"), "METHOD:CANCEL");
+    assert_eq!(method("Ana.Souza@Example.com"), "METHOD:REQUEST");
 }

@@ -27,6 +27,25 @@ ALTER TABLE assignments ADD CONSTRAINT bookings_no_double_booking EXCLUDE USING 
     tsrange(window_start, window_end, '[)') WITH &&
 ) WHERE (status = 'confirmed');
 
+-- Writers of one producer's assignments take turns: a transaction-scoped advisory lock
+-- per producer, taken before the row is written. Without it, concurrent inserts that
+-- overlap wait on each other inside the exclusion check and form cycles that the
+-- deadlock detector breaks one a second while the victims, retrying, join again; with
+-- it, the second writer waits for the first to finish, then meets its committed row and
+-- is refused at once.
+CREATE FUNCTION assignment_turn() RETURNS trigger AS $$
+BEGIN
+    IF NEW.status = 'confirmed' THEN
+        PERFORM pg_advisory_xact_lock(hashtext('greenroom-producer:' || NEW.producer_id));
+    END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER assignments_turn
+BEFORE INSERT OR UPDATE OF producer_id, window_start, window_end, status ON assignments
+FOR EACH ROW EXECUTE FUNCTION assignment_turn();
+
 CREATE FUNCTION live_assignment() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
