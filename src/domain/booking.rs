@@ -100,6 +100,23 @@ impl Booking {
         !self.is_cancelled() && (self.completed_at.is_some() || self.end <= now)
     }
 
+    /// The sessions it includes, with their times among `scheduled` once picked, and its
+    /// production time (nothing for an unknown package).
+    pub fn sessions<'a>(
+        &self,
+        scheduled: &'a [super::session::Scheduled],
+    ) -> super::session::Overview<'a> {
+        match self.package() {
+            Some(p) => {
+                super::session::overview(p, self.duration_minutes, &self.extensions, scheduled)
+            }
+            None => super::session::Overview {
+                sessions: Vec::new(),
+                production: None,
+            },
+        }
+    }
+
     /// The status shown: confirmed, cancelled, or completed once marked.
     pub fn shown_status(&self) -> &'static str {
         match (self.status, self.completed_at) {

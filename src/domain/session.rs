@@ -181,6 +181,68 @@ pub fn entitlements(package: &Package, extensions: &[ExtensionOrder]) -> Vec<Ent
     out
 }
 
+/// A session the booking includes, with its time once picked.
+#[derive(Debug, Clone)]
+pub struct Planned<'a> {
+    pub entitlement: Entitlement,
+    pub picked: Option<&'a Scheduled>,
+}
+
+impl Planned<'_> {
+    /// Its length: as picked, else as included.
+    pub fn minutes(&self) -> i64 {
+        self.picked
+            .map_or(self.entitlement.minutes, Scheduled::minutes)
+    }
+}
+
+/// Production time: what the package includes, and what the live event (with its
+/// preparation) and the picked sessions use of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Production {
+    pub included: i64,
+    pub used: i64,
+}
+
+/// What pages, e-mails and the API show of a booking's sessions.
+#[derive(Debug, Clone)]
+pub struct Overview<'a> {
+    pub sessions: Vec<Planned<'a>>,
+    pub production: Option<Production>,
+}
+
+/// The sessions a booking of `package` includes, each with its time among `scheduled`
+/// once picked, and its production time when the package has one.
+pub fn overview<'a>(
+    package: &Package,
+    duration_minutes: i64,
+    extensions: &[ExtensionOrder],
+    scheduled: &'a [Scheduled],
+) -> Overview<'a> {
+    let sessions: Vec<Planned<'a>> = entitlements(package, extensions)
+        .into_iter()
+        .map(|entitlement| Planned {
+            picked: scheduled
+                .iter()
+                .find(|s| s.name == entitlement.name && !s.cancelled),
+            entitlement,
+        })
+        .collect();
+    let production = production_minutes(package, duration_minutes).map(|included| Production {
+        included,
+        used: live_minutes(duration_minutes)
+            + sessions
+                .iter()
+                .filter(|p| p.picked.is_some())
+                .map(Planned::minutes)
+                .sum::<i64>(),
+    });
+    Overview {
+        sessions,
+        production,
+    }
+}
+
 /// The package's production time for an event of `duration_minutes` (Event Center
 /// Premium: 6 h 30 for a one-hour event; each hour beyond the first adds itself), or
 /// none for packages without one.

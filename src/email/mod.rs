@@ -393,68 +393,48 @@ pub fn list_sessions(
     scheduled: &[crate::domain::session::Scheduled],
     zone: chrono_tz::Tz,
 ) {
-    use crate::domain::session::{entitlements, hours_text, live_minutes, production_minutes};
-    let Some(package) = booking.package() else {
-        return;
-    };
-    let locale = message.locale.clone();
-    let lines: Vec<serde_json::Value> = entitlements(package, &booking.extensions)
-        .iter()
-        .map(|e| {
-            let picked = scheduled.iter().find(|s| s.name == e.name && !s.cancelled);
-            serde_json::json!({
-                "name": e.name,
-                "label": e.kind.label(&locale),
-                "length": hours_text(picked.map_or(e.minutes, |s| s.minutes())),
-                "when": picked.map(|s| format::when(s.start, s.end, zone, &locale)),
-            })
-        })
-        .collect();
-    if lines.is_empty() {
+    use crate::domain::session::hours_text;
+    let overview = booking.sessions(scheduled);
+    if overview.sessions.is_empty() {
         return;
     }
+    let locale = message.locale.clone();
+    let mut lines = Vec::new();
     // The calendar invitation lists them too, in its description.
-    if let Some(description) = message.payload["ics"]["description"].as_str() {
-        let mut text = description.to_string();
-        for l in &lines {
-            let when = &l["when"];
-            let at = if when.is_null() {
-                if locale == "fr" {
-                    "à planifier"
-                } else {
-                    "to be scheduled"
-                }
-                .to_string()
-            } else {
-                format!(
-                    "{} {}-{} {}",
-                    when["date"].as_str().unwrap_or(""),
-                    when["start"].as_str().unwrap_or(""),
-                    when["end"].as_str().unwrap_or(""),
-                    when["abbreviation"].as_str().unwrap_or("")
-                )
+    let mut description = message.payload["ics"]["description"]
+        .as_str()
+        .map(str::to_string);
+    for p in &overview.sessions {
+        let label = p.entitlement.kind.label(&locale);
+        let length = hours_text(p.minutes());
+        let when = p
+            .picked
+            .map(|s| format::when(s.start, s.end, zone, &locale));
+        if let Some(text) = description.as_mut() {
+            let at = match &when {
+                Some(w) => format!("{} {}-{} {}", w.date, w.start, w.end, w.abbreviation),
+                None if locale == "fr" => "à planifier".to_string(),
+                None => "to be scheduled".to_string(),
             };
-            text.push_str(&format!(
-                "\n{} ({}): {at}",
-                l["label"].as_str().unwrap_or(""),
-                l["length"].as_str().unwrap_or("")
-            ));
+            text.push_str(&format!("\n{label} ({length}): {at}"));
         }
+        lines.push(serde_json::json!({
+            "name": p.entitlement.name,
+            "label": label,
+            "length": length,
+            "when": when,
+        }));
+    }
+    if let Some(text) = description {
         message.payload["ics"]["description"] = text.into();
     }
     message.payload["sessions"] = lines.into();
     // Event Center Premium: the production time, used and left.
-    if let Some(included) = production_minutes(package, booking.duration_minutes) {
-        let used = live_minutes(booking.duration_minutes)
-            + scheduled
-                .iter()
-                .filter(|s| !s.cancelled)
-                .map(|s| s.minutes())
-                .sum::<i64>();
+    if let Some(p) = overview.production {
         message.payload["production"] = serde_json::json!({
-            "included": hours_text(included),
-            "used": hours_text(used),
-            "left": hours_text((included - used).max(0)),
+            "included": hours_text(p.included),
+            "used": hours_text(p.used),
+            "left": hours_text((p.included - p.used).max(0)),
         });
     }
 }

@@ -314,24 +314,21 @@ pub struct SessionLine {
 
 /// The sessions a booking includes, and its production time's use, in `locale`.
 fn sessions_view(d: &BookingDetails, locale: Locale) -> (Vec<SessionLine>, Option<String>) {
-    use crate::domain::session::{entitlements, hours_text, live_minutes, production_minutes};
+    use crate::domain::session::hours_text;
     let b = &d.booking;
     let tz = b.time_zone;
-    let Some(package) = b.package() else {
-        return (Vec::new(), None);
-    };
-    let lines: Vec<SessionLine> = entitlements(package, &b.extensions)
+    let overview = b.sessions(&d.sessions);
+    let lines = overview
+        .sessions
         .iter()
-        .map(|e| {
-            let picked = d.sessions.iter().find(|s| s.name == e.name && !s.cancelled);
-            let minutes = picked.map_or(e.minutes, |s| s.minutes());
-            let local = picked.map(|s| s.start.with_timezone(&tz));
+        .map(|p| {
+            let local = p.picked.map(|s| s.start.with_timezone(&tz));
             SessionLine {
-                name: e.name.clone(),
-                label: e.kind.label(locale.as_str()).to_string(),
-                length: hours_text(minutes),
-                minutes,
-                when: picked.map(|s| {
+                name: p.entitlement.name.clone(),
+                label: p.entitlement.kind.label(locale.as_str()).to_string(),
+                length: hours_text(p.minutes()),
+                minutes: p.minutes(),
+                when: p.picked.map(|s| {
                     let w = when(s.start, s.end, tz, locale);
                     format!("{}, {}–{}", w.date, w.start, w.end)
                 }),
@@ -344,20 +341,14 @@ fn sessions_view(d: &BookingDetails, locale: Locale) -> (Vec<SessionLine>, Optio
             }
         })
         .collect();
-    let production = production_minutes(package, b.duration_minutes).map(|included| {
-        let used = live_minutes(b.duration_minutes)
-            + lines
-                .iter()
-                .filter(|l| l.when.is_some())
-                .map(|l| l.minutes)
-                .sum::<i64>();
+    let production = overview.production.map(|p| {
         say(
             locale,
             "production_time",
             &[
-                ("used", &hours_text(used)),
-                ("included", &hours_text(included)),
-                ("left", &hours_text((included - used).max(0))),
+                ("used", &hours_text(p.used)),
+                ("included", &hours_text(p.included)),
+                ("left", &hours_text((p.included - p.used).max(0))),
             ],
         )
     });

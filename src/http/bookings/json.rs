@@ -861,41 +861,27 @@ pub struct ProductionTimeJson {
 /// The sessions a booking includes, with their times once picked, and its production
 /// time when its package has one.
 fn sessions_json(d: &BookingDetails) -> (Vec<SessionJson>, Option<ProductionTimeJson>) {
-    use crate::domain::session;
     let b = &d.booking;
     let tz = b.time_zone;
-    let entitled = crate::workflow::sessions::entitlements_of(b);
-    let list = entitled
+    let overview = b.sessions(&d.sessions);
+    let list = overview
+        .sessions
         .iter()
-        .map(|e| {
-            let picked = d.sessions.iter().find(|s| s.name == e.name && !s.cancelled);
-            SessionJson {
-                name: e.name.clone(),
-                kind: e.kind,
-                minutes: picked.map_or(e.minutes, |s| s.minutes()),
-                scheduled: picked.is_some(),
-                start: picked.map(|s| format_in(s.start, tz)),
-                end: picked.map(|s| format_in(s.end, tz)),
-                producer_id: picked.map(|s| s.producer_id.clone()),
-            }
+        .map(|p| SessionJson {
+            name: p.entitlement.name.clone(),
+            kind: p.entitlement.kind,
+            minutes: p.minutes(),
+            scheduled: p.picked.is_some(),
+            start: p.picked.map(|s| format_in(s.start, tz)),
+            end: p.picked.map(|s| format_in(s.end, tz)),
+            producer_id: p.picked.map(|s| s.producer_id.clone()),
         })
-        .collect::<Vec<_>>();
-    let production = b
-        .package()
-        .and_then(|p| session::production_minutes(p, b.duration_minutes))
-        .map(|included| {
-            let used = session::live_minutes(b.duration_minutes)
-                + list
-                    .iter()
-                    .filter(|s| s.scheduled)
-                    .map(|s| s.minutes)
-                    .sum::<i64>();
-            ProductionTimeJson {
-                included_minutes: included,
-                used_minutes: used,
-                remaining_minutes: included - used,
-            }
-        });
+        .collect();
+    let production = overview.production.map(|p| ProductionTimeJson {
+        included_minutes: p.included,
+        used_minutes: p.used,
+        remaining_minutes: p.included - p.used,
+    });
     (list, production)
 }
 
