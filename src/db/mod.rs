@@ -166,7 +166,7 @@ impl Manager {
                 loop {
                     match c.batch_execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000; PRAGMA mmap_size = 0;",
+                         PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000; PRAGMA mmap_size = 0; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;",
                     ) {
                         Ok(()) => break,
                         Err(e) if tries < 100 && is_transient(&e) => {
@@ -255,10 +255,40 @@ impl FileIdentity {
 /// readers, and keeps the writer's page cache warm (in WAL mode a connection's cache is
 /// dropped whenever another connection writes). `BEGIN IMMEDIATE` and the busy timeout
 /// still guard against other processes on the same file.
+///
+/// **Group commit**: the writes waiting their turn share one transaction. Each runs in
+/// its own savepoint on its caller's thread, so one that fails (a double booking, a
+/// refusal) is rolled back alone; the transaction is committed when nobody else is
+/// waiting, when it holds `MAX_BATCH` writes, or when a write failed (so that its retry
+/// reads what the others wrote). Each caller returns only once its batch is committed:
+/// a write is never reported done before it is durable. A commit costs about as much for
+/// many writes as for one (the pages shared by the batch, the write-ahead log's checkpoint
+/// is run less often), so the writer keeps up with more orders than it could commit one
+/// at a time.
 struct Writer {
     manager: Manager,
+    state: std::sync::Mutex<WriterState>,
+    /// Callers waiting for the writer: while there are any, the batch stays open for them.
+    queued: std::sync::atomic::AtomicUsize,
+    /// Signalled whenever a batch is committed or given up.
+    settled: std::sync::Condvar,
+}
+
+/// The most writes one transaction holds: bounds the wait of the first of them.
+const MAX_BATCH: usize = 64;
+
+#[derive(Default)]
+struct WriterState {
     /// None after a failure left it unusable: opened afresh by the next write.
-    conn: std::sync::Mutex<Option<DbConnection>>,
+    conn: Option<DbConnection>,
+    /// The transaction open on `conn`, if any.
+    batch: Option<Batch>,
+}
+
+/// An open transaction: how many writes it holds, and where its fate is told.
+struct Batch {
+    writes: usize,
+    outcome: std::sync::Arc<std::sync::OnceLock<Result<(), String>>>,
 }
 
 /// The database as the service uses it: a pool for reads (and for writes on
@@ -307,7 +337,12 @@ impl Database {
             DbUrl::Sqlite(path) => (
                 Some(std::sync::Arc::new(Writer {
                     manager: manager.clone(),
-                    conn: std::sync::Mutex::new(Some(first)),
+                    state: std::sync::Mutex::new(WriterState {
+                        conn: Some(first),
+                        batch: None,
+                    }),
+                    queued: Default::default(),
+                    settled: Default::default(),
                 })),
                 FileIdentity::of(path).map(std::sync::Arc::new),
             ),
@@ -359,39 +394,110 @@ impl Database {
         Ok(self.pool.get_timeout(timeout)?)
     }
 
-    /// Run `f` with the connection writes use: the writer on SQLite, a pooled one on
-    /// PostgreSQL. Blocks; call it on a blocking thread. Whatever `f` does (fail, leave
-    /// a transaction open, panic), the next write starts on a clean connection: on
-    /// SQLite a writer left unusable is dropped, which rolls its transaction back, and
-    /// opened afresh; a pooled connection in that state is discarded by the pool. A
-    /// panic is passed on to the caller after that.
+    /// Run `f` with the connection writes use: the writer on SQLite (in a savepoint of
+    /// the batch's transaction, see `Writer`), a pooled one on PostgreSQL. Blocks; call
+    /// it on a blocking thread. Whatever `f` does (fail, leave a transaction open,
+    /// panic), the next write starts on a clean connection: on SQLite a writer left
+    /// unusable is dropped, which rolls its transaction back (the other writes of its
+    /// batch are then answered 503, nothing of them recorded), and opened afresh; a
+    /// pooled connection in that state is discarded by the pool. A panic is passed on to
+    /// the caller after that.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
-        E: From<Unavailable>,
+        E: From<Unavailable> + From<DieselError>,
     {
+        use std::sync::atomic::Ordering::SeqCst;
         self.check_file()?;
         let Some(writer) = &self.writer else {
             return f(&mut *self.checkout(self.checkout_timeout)?);
         };
-        let mut slot = writer
-            .conn
+        writer.queued.fetch_add(1, SeqCst);
+        let mut state = writer
+            .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(writer.manager.connect().map_err(|e| {
+        writer.queued.fetch_sub(1, SeqCst);
+        if state.conn.is_none() {
+            state.conn = Some(writer.manager.connect().map_err(|e| {
                 Unavailable(format!("cannot reopen the database for writing: {e}"))
             })?);
         }
-        let conn = slot.as_mut().expect("opened above");
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
-        if outcome.is_err() || conn.is_broken() {
-            tracing::warn!("the database writer was left inside a transaction; replaced it");
-            *slot = None;
+        if state.batch.is_none() {
+            let DbConnection::Sqlite(inner) = state.conn.as_mut().expect("opened above") else {
+                unreachable!("the writer is SQLite's");
+            };
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            state.batch = Some(Batch {
+                writes: 0,
+                outcome: Default::default(),
+            });
         }
-        drop(slot);
-        match outcome {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
+        let outcome = state
+            .batch
+            .as_ref()
+            .map(|b| b.outcome.clone())
+            .expect("begun above");
+        let conn = state.conn.as_mut().expect("opened above");
+        let ran = <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
+            .map(|()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))));
+        // End the savepoint: kept when `f` succeeded, rolled back when it failed. The
+        // transaction must be back at the batch's depth, else the connection is unusable.
+        let ended = match &ran {
+            Ok(Ok(Ok(_))) => {
+                <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+            }
+            Ok(Ok(Err(_))) => {
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            }
+            _ => Err(DieselError::BrokenTransactionManager),
+        };
+        let usable = ended.is_ok() && transaction_depth(conn) == 1;
+        let succeeded = usable && matches!(ran, Ok(Ok(Ok(_))));
+        if !usable {
+            tracing::warn!("the database writer was left unusable; replaced it, its batch undone");
+            // Dropping the connection rolls its transaction back.
+            state.conn = None;
+            settle(
+                &mut state,
+                Err("another write in the same transaction failed".into()),
+            );
+            writer.settled.notify_all();
+        } else {
+            let batch = state.batch.as_mut().expect("begun above");
+            if succeeded {
+                batch.writes += 1;
+            }
+            if !succeeded || batch.writes >= MAX_BATCH || writer.queued.load(SeqCst) == 0 {
+                commit(&mut state);
+                writer.settled.notify_all();
+            }
+        }
+        let value = match ran {
+            Err(e) => {
+                drop(state);
+                return Err(e.into());
+            }
+            Ok(Err(panic)) => {
+                drop(state);
+                std::panic::resume_unwind(panic)
+            }
+            Ok(Ok(Err(e))) => return Err(e),
+            Ok(Ok(Ok(value))) => value,
+        };
+        if let Err(e) = ended {
+            return Err(e.into());
+        }
+        // Done once the batch is committed, by this caller or a later one.
+        while outcome.get().is_none() {
+            state = writer
+                .settled
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        drop(state);
+        match outcome.get().expect("settled") {
+            Ok(()) => Ok(value),
+            Err(why) => Err(Unavailable(format!("the write was not recorded: {why}")).into()),
         }
     }
 
@@ -426,6 +532,40 @@ impl Database {
             )));
         }
         Ok(())
+    }
+}
+
+/// How many transactions deep a connection is (0: none open).
+fn transaction_depth(conn: &mut DbConnection) -> u32 {
+    <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .map_or(0, std::num::NonZeroU32::get)
+}
+
+/// Commit the writer's open batch and tell its writes how it went. A failed commit
+/// leaves nothing of them recorded.
+fn commit(state: &mut WriterState) {
+    let Some(conn) = state.conn.as_mut() else {
+        return settle(state, Err("the database connection was lost".into()));
+    };
+    match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
+        Ok(()) => settle(state, Ok(())),
+        Err(e) => {
+            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            if transaction_depth(conn) != 0 {
+                state.conn = None;
+            }
+            settle(state, Err(format!("the database refused to commit: {e}")));
+        }
+    }
+}
+
+/// Close the open batch (if any) with this outcome.
+fn settle(state: &mut WriterState, outcome: Result<(), String>) {
+    if let Some(batch) = state.batch.take() {
+        let _ = batch.outcome.set(outcome);
     }
 }
 
@@ -510,6 +650,10 @@ pub fn write_transaction<T, E>(
 where
     E: From<DieselError>,
 {
+    // Inside the SQLite writer's batch (see `Writer`): a savepoint of its transaction.
+    if transaction_depth(conn) > 0 {
+        return conn.transaction(f);
+    }
     match conn {
         DbConnection::Postgresql(_) => conn.transaction(f),
         DbConnection::Sqlite(inner) => {
@@ -714,6 +858,129 @@ mod tests {
         ] {
             assert!(parse_stored_time(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Writes that meet at the SQLite writer share a transaction (group commit): each
+    /// one that reports success is kept, each one that fails (an error it returns, a
+    /// constraint) is undone alone, and a panic undoes its whole batch, whose other
+    /// writes are told so (503) rather than reported done; the writer serves on.
+    #[test]
+    fn grouped_writes_are_each_kept_or_undone() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = std::env::temp_dir().join(format!("greenroom-group-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DbUrl::Sqlite(dir.join("g.db").display().to_string());
+        let db = Database::open(&url, 2, Duration::from_secs(5)).unwrap();
+        db.write(|c| -> anyhow::Result<()> {
+            Ok(c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")?)
+        })
+        .unwrap();
+        let insert = |c: &mut DbConnection, n: i64| {
+            diesel::sql_query("INSERT INTO t (n) VALUES (?)")
+                .bind::<diesel::sql_types::BigInt, _>(n)
+                .execute(c)
+        };
+        let count = |c: &mut DbConnection| {
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query("SELECT count(*) AS n FROM t")
+                .get_result::<Count>(c)
+                .unwrap()
+                .n
+        };
+        let batched = AtomicUsize::new(0);
+        let outcomes: Vec<(i64, &str)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..8i64)
+                .map(|t| {
+                    let (db, batched, count) = (&db, &batched, &count);
+                    scope.spawn(move || {
+                        let mut seen = vec![];
+                        for i in 0..60i64 {
+                            let n = t * 1000 + i;
+                            let outcome =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    db.write(|c| -> anyhow::Result<()> {
+                                        // Rows this connection sees that a reader does not
+                                        // yet: other writes of the batch, not yet committed.
+                                        if count(c) > count(&mut db.read().unwrap()) {
+                                            batched.fetch_add(1, Ordering::Relaxed);
+                                        }
+                                        insert(c, n)?;
+                                        match (t, i % 10) {
+                                            // Refused after writing: nothing of it kept.
+                                            (_, 3) => anyhow::bail!("refused"),
+                                            // A constraint refuses a second row.
+                                            (_, 5) => {
+                                                insert(c, n)?;
+                                            }
+                                            // A bug: the batch is undone.
+                                            (7, 9) => panic!("a bug in the middle of a write"),
+                                            _ => {}
+                                        }
+                                        Ok(())
+                                    })
+                                }));
+                            seen.push(match outcome {
+                                Ok(Ok(())) => (n, "kept"),
+                                Ok(Err(e)) if e.downcast_ref::<Unavailable>().is_some() => {
+                                    (n, "undone with its batch")
+                                }
+                                Ok(Err(_)) => (n, "refused"),
+                                Err(_) => (n, "panicked"),
+                            });
+                        }
+                        seen
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        let stored: std::collections::HashSet<i64> = {
+            #[derive(QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query("SELECT n FROM t")
+                .load::<Row>(&mut *db.read().unwrap())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.n)
+                .collect()
+        };
+        for (n, outcome) in &outcomes {
+            assert_eq!(stored.contains(n), *outcome == "kept", "{n}: {outcome}");
+            let expected = match n % 10 {
+                3 | 5 => "refused",
+                9 if n / 1000 == 7 => "panicked",
+                _ => outcome,
+            };
+            assert!(
+                *outcome == expected || *outcome == "undone with its batch",
+                "{n}: {outcome}"
+            );
+        }
+        let kept = outcomes.iter().filter(|(_, o)| *o == "kept").count();
+        assert!(kept >= 300, "only {kept} of 480 writes kept");
+        // Some writes ran inside another's batch (a savepoint within the transaction).
+        assert!(
+            batched.load(Ordering::Relaxed) > 0,
+            "no write was ever batched"
+        );
+        // The writer serves on, outside any transaction.
+        db.write(|c| -> anyhow::Result<()> {
+            // In its own savepoint of a new transaction.
+            assert_eq!(transaction_depth(c), 2);
+            Ok(insert(c, -1).map(|_| ())?)
+        })
+        .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

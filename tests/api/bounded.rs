@@ -97,7 +97,10 @@ async fn database_work_does_not_grow_with_the_roster() {
         "statements per request must not depend on the roster's size"
     );
     assert!(large.availability <= 6, "{large:?}");
-    assert!(large.order <= 16, "{large:?}");
+    // 14 on PostgreSQL; on SQLite the writer's group commit runs each write in a
+    // savepoint of a shared transaction, and the order's own transaction becomes a
+    // savepoint inside it: four statements that touch no page (SAVEPOINT, RELEASE).
+    assert!(large.order <= 20, "{large:?}");
     assert!(large.lookup <= 6, "{large:?}");
     assert!(large.refused_order <= 24, "{large:?}");
 }
