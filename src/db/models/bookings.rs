@@ -370,13 +370,27 @@ macro_rules! overlapping {
 }
 
 /// Each producer's number of confirmed bookings overlapping `week`, leaving one out.
+///
+/// On SQLite the producers are read off the covering index range and counted here: a
+/// `GROUP BY` sorts the week's rows (about 2,000 with 500 producers and 200,000
+/// assignments) in a temporary b-tree, which took four times as long as reading them
+/// and was a third of an order's time. PostgreSQL groups them by hash, and sending one
+/// row per producer costs less than one per booking.
 pub fn loads(
     conn: &mut DbConnection,
     week: Interval,
     set_aside: Option<&str>,
 ) -> QueryResult<Vec<(String, i64)>> {
-    overlapping!(bookings::table, week)
-        .filter(bookings::id.ne(set_aside.unwrap_or("")))
+    let query =
+        overlapping!(bookings::table, week).filter(bookings::id.ne(set_aside.unwrap_or("")));
+    if let DbConnection::Sqlite(sqlite) = conn {
+        let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for producer in query.select(bookings::producer_id).load::<String>(sqlite)? {
+            *counts.entry(producer).or_default() += 1;
+        }
+        return Ok(counts.into_iter().collect());
+    }
+    query
         .group_by(bookings::producer_id)
         .select((bookings::producer_id, diesel::dsl::count_star()))
         .load(conn)

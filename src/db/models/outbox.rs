@@ -81,7 +81,10 @@ pub fn claim(conn: &mut DbConnection, limit: i64, lease: Duration) -> QueryResul
                     .is_null()
                     .or(outbox::locked_until.lt(now)),
             )
-            .order(outbox::created_at)
+            // Oldest due first, in the order of the `outbox_due` index: the scan stops at
+            // `limit` rows however long the queue (ordering by `created_at` sorted the
+            // whole backlog on every claim while the sender fell behind).
+            .order(outbox::next_attempt_at)
             .limit(limit)
             .select(outbox::id);
         let ids: Vec<String> = match conn {
