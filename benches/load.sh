@@ -16,13 +16,17 @@ cargo build --release -q --bins
 B="$PWD/target/release/greenroom"
 LOAD="$PWD/target/release/greenroom-loadtest"
 WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# E-mails go to a memory file system: on this disk, creating files where many were just
+# deleted (ext4 looking for an inode not recently freed) was seen to take a third of the
+# server's time, which is not Greenroom's.
+OUTBOX="$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK" "$OUTBOX"' EXIT
 PEAK_RSS=0
 
 serve() { # url port
   # One client address sends every order here: the per-address and per-e-mail order
   # limits are turned off, as for a trusted front end.
-  "$B" serve --database-url "$1" --bind "127.0.0.1:$2" --no-demo-roster --outbox-dir "$WORK/outbox-$2" \
+  "$B" serve --database-url "$1" --bind "127.0.0.1:$2" --no-demo-roster --outbox-dir "$OUTBOX/outbox-$2" \
     --orders-per-address-per-hour 0 --orders-per-email-per-day 0 >"$WORK/serve-$2.log" 2>&1 &
   SERVER=$!
   PORT=$2
@@ -114,7 +118,7 @@ echo "| SQLite: GET /api/v1/packages | $(rate s_packages packages)/s | ≥ 50 % 
 echo "| SQLite: GET /api/v1/openapi.json | $(rate s_openapi openapi)/s | ≥ 50 % of /healthz | $(ratio "$(rate s_openapi openapi)" "$S_FLOOR") of /healthz |"
 echo "| SQLite: availability, 500 producers | $(rate s_avail availability)/s, p99 $(p99 s_avail availability) ms | ≥ 10,000/s, p99 ≤ 20 ms | $(ratio "$(rate s_avail availability)" "$S_FLOOR") of /healthz |"
 echo "| SQLite: a month of free starts, 50 producers, 1 client | p50 $(p50 s_slots slots) ms | p50 ≤ 10 ms | |"
-echo "| SQLite: orders | $(rate s_orders order)/s, p99 $(p99 s_orders order) ms | ≥ 2,000/s | $(ratio "$(rate s_orders order)" "$S_LIMIT") of the writes' loop ($S_LIMIT/s) |"
+echo "| SQLite: orders | $(rate s_orders order)/s, p99 $(p99 s_orders order) ms | ≥ 2,000/s | $(ratio "$(rate s_orders order)" "$S_LIMIT") of the writes' loop, grouped as the writer does ($S_LIMIT/s) |"
 echo "| PostgreSQL: GET /healthz | $P_FLOOR/s | (the floor) | |"
 echo "| PostgreSQL: availability, 500 producers | $(rate p_avail availability)/s, p99 $(p99 p_avail availability) ms | ≥ 5,000/s, p99 ≤ 20 ms | $(ratio "$(rate p_avail availability)" "$P_FLOOR") of /healthz |"
 echo "| PostgreSQL: orders | $(rate p_orders order)/s, p99 $(p99 p_orders order) ms | ≥ 70 % of pgbench | $(ratio "$(rate p_orders order)" "$PG_LIMIT") of pgbench ($PG_LIMIT tps) |"
