@@ -678,10 +678,10 @@ fn db_limit(url: &str, duration: Duration, per_transaction: usize) -> anyhow::Re
 }
 
 /// Fill the schedule with `count` confirmed bookings (assignments) copied from one
-/// already there, spread evenly over the next two years across every producer on the
-/// roster, so that measurements run against a schedule of that size. Written 1,000 to a
-/// transaction, without e-mails.
-fn seed(url: &str, count: usize) -> anyhow::Result<()> {
+/// already there, spread evenly over the next `years` years across every producer on the
+/// roster, so that measurements run against a schedule of that size (and, for a given
+/// count, that density). Written 1,000 to a transaction, without e-mails.
+fn seed(url: &str, count: usize, years: i32) -> anyhow::Result<()> {
     use greenroom::db;
     use greenroom::db::models::{bookings, producers};
 
@@ -691,8 +691,8 @@ fn seed(url: &str, count: usize) -> anyhow::Result<()> {
     anyhow::ensure!(!roster.is_empty(), "no producer on the roster");
     let each = count.div_ceil(roster.len()) as i32;
     let window = 30 + template.duration_minutes;
-    // Half hours between one producer's assignments, over two years.
-    let step = (2 * 365 * 48 / each.max(1)).max(1);
+    // Half hours between one producer's assignments, over the years asked.
+    let step = (years.max(1) * 365 * 48 / each.max(1)).max(1);
     anyhow::ensure!(
         i64::from(step) * 30 > window,
         "{count} assignments over {} producers would overlap; add producers",
@@ -788,11 +788,15 @@ struct Args {
     #[arg(long, default_value_t = 32)]
     db_limit_batch: usize,
     /// Instead of driving the service, add this many assignments to the database at
-    /// --seed-url, spread over two years and the whole roster (see `seed`).
+    /// --seed-url, spread over --seed-years and the whole roster (see `seed`).
     #[arg(long, requires = "seed_url")]
     seed: Option<usize>,
     #[arg(long, value_name = "DATABASE_URL")]
     seed_url: Option<String>,
+    /// With --seed: the years the assignments are spread over, from tomorrow (the
+    /// density is the count over the years).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..=50))]
+    seed_years: i32,
 }
 
 fn main() -> std::process::ExitCode {
@@ -803,7 +807,7 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::FAILURE;
     }
     let database_mode = match (args.seed, &args.seed_url, &args.db_limit) {
-        (Some(count), Some(url), _) => Some(seed(url, count)),
+        (Some(count), Some(url), _) => Some(seed(url, count, args.seed_years)),
         (_, _, Some(url)) => Some(db_limit(
             url,
             Duration::from_secs(args.duration),
