@@ -645,9 +645,12 @@ pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     }
 }
 
-/// A transaction that takes the write lock at its start on SQLite (`BEGIN IMMEDIATE`), so
-/// that a check and the insert it allows cannot interleave with another writer; a plain
-/// transaction on PostgreSQL, where the exclusion constraint settles races.
+/// The transaction a write runs in: on SQLite a savepoint of the writer's batch, which
+/// took the write lock at its start (`BEGIN IMMEDIATE`, see `Writer`), so that a check and
+/// the insert it allows cannot interleave with another writer; every SQLite write goes
+/// through `Database::write`. A plain transaction on PostgreSQL, where the exclusion
+/// constraint settles races. Either way, when `f` fails its writes are undone and the
+/// caller may try again on the same connection.
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -655,34 +658,7 @@ pub fn write_transaction<T, E>(
 where
     E: From<DieselError>,
 {
-    // Inside the SQLite writer's batch (see `Writer`): a savepoint of its transaction.
-    if transaction_depth(conn) > 0 {
-        return conn.transaction(f);
-    }
-    match conn {
-        DbConnection::Postgresql(_) => conn.transaction(f),
-        DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-            match f(conn) {
-                Ok(value) => {
-                    match <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
-                    {
-                        Ok(()) => Ok(value),
-                        Err(e) => {
-                            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
-                            Err(e.into())
-                        }
-                    }
-                }
-                Err(e) => {
-                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
-                        conn,
-                    );
-                    Err(e)
-                }
-            }
-        }
-    }
+    conn.transaction(f)
 }
 
 /// The database refused a double booking (exclusion constraint or trigger).
