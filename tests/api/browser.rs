@@ -104,6 +104,13 @@ impl Driver {
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let v = self.answer(method, path, body).await;
+        assert!(v["error"].is_null(), "{method} {path}: {v}");
+        v
+    }
+
+    /// What chromedriver answers, an error included.
+    async fn answer(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = if path == "/session" {
             format!("{}/session", self.base)
         } else {
@@ -120,12 +127,23 @@ impl Driver {
             .limit(20 * 1024 * 1024)
             .await
             .expect("json from chromedriver");
-        assert!(
-            v["value"]["error"].is_null(),
-            "{method} {path}: {}",
-            v["value"]
-        );
         v["value"].clone()
+    }
+
+    /// The element's text, or None when it is not there (or went with its page).
+    async fn text_now(&self, css: &str) -> Option<String> {
+        let found = self
+            .answer(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        let id = found[ELEMENT].as_str()?;
+        let text = self
+            .answer("GET", &format!("/element/{id}/text"), None)
+            .await;
+        text.as_str().map(str::to_string)
     }
 
     async fn goto(&self, url: &str) {
@@ -212,12 +230,9 @@ impl Driver {
     async fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            // The page may still be the one before (a form posting back to itself).
-            let t = if self.has(css).await {
-                self.text(css).await
-            } else {
-                String::new()
-            };
+            // The page may still be the one before (a form posting back to itself), or
+            // be replaced between finding the element and reading it.
+            let t = self.text_now(css).await.unwrap_or_default();
             if t.contains(needle) {
                 return t;
             }
