@@ -184,10 +184,23 @@ impl Driver {
         .await;
     }
 
+    /// Click the element; when the page's script replaced it between finding and
+    /// clicking ("stale element reference", nothing was clicked), find it again.
     async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.call("POST", &format!("/element/{id}/click"), Some(json!({})))
-            .await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let id = self.find(css).await;
+            let done = self
+                .answer("POST", &format!("/element/{id}/click"), Some(json!({})))
+                .await;
+            match done["error"].as_str() {
+                None => return,
+                Some("stale element reference") if Instant::now() < deadline => {
+                    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                }
+                Some(_) => panic!("click {css}: {done}"),
+            }
+        }
     }
 
     async fn text(&self, css: &str) -> String {
