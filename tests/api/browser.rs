@@ -184,18 +184,31 @@ impl Driver {
         .await;
     }
 
-    /// Click the element; when the page's script replaced it between finding and
-    /// clicking ("stale element reference", nothing was clicked), find it again.
+    /// Click the element, waiting for it: while a page is still loading it may not be
+    /// there yet, and the page's script may replace it between finding and clicking
+    /// ("stale element reference": nothing was clicked).
     async fn click(&self, css: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let id = self.find(css).await;
-            let done = self
-                .answer("POST", &format!("/element/{id}/click"), Some(json!({})))
+            let found = self
+                .answer(
+                    "POST",
+                    "/element",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
                 .await;
+            let done = match found[ELEMENT].as_str() {
+                Some(id) => {
+                    self.answer("POST", &format!("/element/{id}/click"), Some(json!({})))
+                        .await
+                }
+                None => found,
+            };
             match done["error"].as_str() {
                 None => return,
-                Some("stale element reference") if Instant::now() < deadline => {
+                Some("stale element reference" | "no such element")
+                    if Instant::now() < deadline =>
+                {
                     actix_web::rt::time::sleep(Duration::from_millis(50)).await;
                 }
                 Some(_) => panic!("click {css}: {done}"),
@@ -660,7 +673,7 @@ async fn the_three_meeting_answers_in_the_browser() {
 
     // "Cancel the order" forgets the draft and books nothing.
     b.goto(&format!("{}/order", app.address)).await;
-    b.click_to("#next-button", "/order").await;
+    b.click_to_new_page("#next-button").await;
     b.click_to(".cancel-order button", "/order/cancelled").await;
     b.wait_text("h1", "Order cancelled").await;
     b.check("order-cancelled").await;
