@@ -57,6 +57,8 @@ pub struct Metrics {
     statements_seen: AtomicU64,
     roster_reads: Counter,
     roster_reads_seen: AtomicU64,
+    week_load_reads: Counter,
+    week_load_reads_seen: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -73,6 +75,7 @@ impl Default for Metrics {
             (Gauge::default(), Gauge::default(), Gauge::default());
         let statements = Counter::default();
         let roster_reads = Counter::default();
+        let week_load_reads = Counter::default();
         registry.register(
             "http_requests",
             "HTTP requests by method, route and status",
@@ -124,6 +127,11 @@ impl Default for Metrics {
             "Times this instance read the roster from the database (it keeps it in memory until it changes)",
             roster_reads.clone(),
         );
+        registry.register(
+            "week_load_reads",
+            "Times this instance counted a week's bookings per producer for the fair choice (it keeps the counts for 2 s, adding its own orders)",
+            week_load_reads.clone(),
+        );
         for outcome in ["confirmed", "no_producer_available", "refused", "replayed"] {
             orders
                 .get_or_create(&OutcomeLabels {
@@ -146,6 +154,8 @@ impl Default for Metrics {
             statements_seen: AtomicU64::new(0),
             roster_reads,
             roster_reads_seen: AtomicU64::new(0),
+            week_load_reads,
+            week_load_reads_seen: AtomicU64::new(0),
         }
     }
 }
@@ -180,13 +190,15 @@ impl Metrics {
 
     /// The exposition. `outbox` is the number of messages per status, `pool` the
     /// connections open, idle and allowed, `statements` those run so far, `roster_reads`
-    /// the times the roster was read from the database so far.
+    /// the times the roster was read from the database so far, `week_load_reads` the
+    /// times a week's counts for the fair choice were.
     pub fn render(
         &self,
         outbox: &[(String, i64)],
         pool: (u32, u32, u32),
         statements: u64,
         roster_reads: u64,
+        week_load_reads: u64,
     ) -> String {
         for status in ["pending", "sent", "failed"] {
             let n = outbox
@@ -206,6 +218,11 @@ impl Metrics {
         self.statements.inc_by(statements.saturating_sub(seen));
         let seen = self.roster_reads_seen.swap(roster_reads, Ordering::Relaxed);
         self.roster_reads.inc_by(roster_reads.saturating_sub(seen));
+        let seen = self
+            .week_load_reads_seen
+            .swap(week_load_reads, Ordering::Relaxed);
+        self.week_load_reads
+            .inc_by(week_load_reads.saturating_sub(seen));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");

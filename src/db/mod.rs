@@ -407,7 +407,22 @@ impl Database {
     /// batch are then answered 503, nothing of them recorded), and opened afresh; a
     /// pooled connection in that state is discarded by the pool. A panic is passed on to
     /// the caller after that.
+    ///
+    /// A write that saved a booking (a move, a cancellation…) drops the fair choice's
+    /// counts kept in memory once it is over (`RosterCache::bookings_changed`).
     pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<Unavailable> + From<DieselError>,
+    {
+        models::bookings::take_saved();
+        let done = self.write_now(f);
+        if models::bookings::take_saved() {
+            self.roster.bookings_changed();
+        }
+        done
+    }
+
+    fn write_now<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<Unavailable> + From<DieselError>,
     {

@@ -92,6 +92,44 @@ pub struct RosterCache {
     current: RwLock<Option<Arc<Snapshot>>>,
     /// Times the roster was read from the database (for tests and metrics).
     pub reads: std::sync::atomic::AtomicU64,
+    /// Each producer's bookings in the weeks orders asked about lately (see `WeekLoads`).
+    weeks: std::sync::Mutex<WeekLoads>,
+    /// Times a week's counts were read from the database (for tests and metrics).
+    pub week_reads: std::sync::atomic::AtomicU64,
+}
+
+/// How long a week's counts are used before they are read again: the bound on how long
+/// another instance's bookings (which this one does not see written), or an order of this
+/// one written while they were read, are miscounted by the fair choice.
+const WEEK_LOADS_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The most weeks kept (each a count a producer).
+const WEEKS_KEPT: usize = 128;
+
+/// The fair choice's counts (each producer's confirmed bookings overlapping a week),
+/// kept between orders: read from the database they were an order's largest cost (about
+/// 2,600 index entries a week with 500 producers and 200,000 assignments).
+///
+/// Each order this instance writes is added to the counts kept for its week once it is
+/// committed. Counts read while an order was being written may already hold it (and then
+/// count it twice) or not (and miss it) until they are read again, at most
+/// `WEEK_LOADS_FOR` later: the fair choice is a preference among free producers, never a
+/// check (the database refuses a double booking), and orders placed at the same moment
+/// never saw each other's bookings anyway. Every other change to bookings (a move, a
+/// cancellation, a reassignment, an erasure) drops every count once committed, and
+/// counts read before it are not kept, so that it is counted at once.
+#[derive(Default)]
+struct WeekLoads {
+    kept: HashMap<Interval, Counted>,
+    /// Other changes to bookings applied so far.
+    changes: u64,
+}
+
+/// One week's counts, by the roster's order of producers at `version`.
+struct Counted {
+    version: i64,
+    read_at: std::time::Instant,
+    counts: Vec<u32>,
 }
 
 impl RosterCache {
@@ -132,6 +170,83 @@ impl RosterCache {
     }
 }
 
+impl RosterCache {
+    fn weeks(&self) -> std::sync::MutexGuard<'_, WeekLoads> {
+        self.weeks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The counts kept for `week` at roster `version`, if still fresh.
+    fn kept_loads(&self, version: i64, week: &Interval) -> Option<Vec<u32>> {
+        self.weeks()
+            .kept
+            .get(week)
+            .filter(|c| c.version == version && c.read_at.elapsed() < WEEK_LOADS_FOR)
+            .map(|c| c.counts.clone())
+    }
+
+    /// Before reading counts: what `keep_loads` needs to know whether they may be kept.
+    fn reading(&self) -> u64 {
+        self.weeks().changes
+    }
+
+    /// Keep counts read after `reading` returned `seen`, unless bookings changed since.
+    fn keep_loads(&self, seen: u64, version: i64, week: &Interval, counts: Vec<u32>) {
+        let mut weeks = self.weeks();
+        if weeks.changes != seen {
+            return;
+        }
+        if weeks.kept.len() >= WEEKS_KEPT {
+            if let Some(oldest) = weeks
+                .kept
+                .iter()
+                .min_by_key(|(_, c)| c.read_at)
+                .map(|(k, _)| *k)
+            {
+                weeks.kept.remove(&oldest);
+            }
+        }
+        let read_at = std::time::Instant::now();
+        weeks.kept.insert(
+            *week,
+            Counted {
+                version,
+                read_at,
+                counts,
+            },
+        );
+    }
+
+    /// A booking of `producer` over `window` was committed: count it in the weeks kept.
+    pub fn booked(&self, producer: &str, window: Interval) {
+        let current = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut weeks = self.weeks();
+        weeks.kept.retain(|week, c| {
+            if !week.overlaps(&window) {
+                return true;
+            }
+            let at = current
+                .as_ref()
+                .filter(|s| s.version == c.version)
+                .and_then(|s| s.index.get(producer));
+            // Kept for another roster: of no more use.
+            at.map(|&i| c.counts[i] += 1).is_some()
+        });
+    }
+
+    /// Bookings were changed otherwise than by a new order: every count kept is dropped.
+    pub fn bookings_changed(&self) {
+        let mut weeks = self.weeks();
+        weeks.changes += 1;
+        weeks.kept.clear();
+    }
+}
+
 /// The roster's version now. Loaded rather than `first()`: SQLite plans `LIMIT ?` with
 /// the bound value, so a statement with one is prepared again on every run.
 fn current_version(conn: &mut DbConnection) -> anyhow::Result<i64> {
@@ -169,12 +284,30 @@ pub fn load(
             }
         }
     }
-    let mut loads = vec![0usize; n];
+    let mut loads = vec![0u32; n];
     if let Some(week) = week {
-        // A booking set aside is one being moved: its live window's id is the booking's.
-        for (producer, count) in bookings::loads(conn, week, set_aside.first().copied())? {
-            if let Some(&i) = snapshot.index.get(&producer) {
-                loads[i] = count as usize;
+        // A booking set aside is one being moved: its live window's id is the booking's,
+        // and the counts are read without it (not kept: they hold for this move only).
+        let set_aside = set_aside.first().copied();
+        let kept = match set_aside {
+            None => cache.kept_loads(snapshot.version, &week),
+            Some(_) => None,
+        };
+        match kept {
+            Some(kept) => loads = kept,
+            None => {
+                let seen = cache.reading();
+                cache
+                    .week_reads
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                for (producer, count) in bookings::loads(conn, week, set_aside)? {
+                    if let Some(&i) = snapshot.index.get(&producer) {
+                        loads[i] = count as u32;
+                    }
+                }
+                if set_aside.is_none() {
+                    cache.keep_loads(seen, snapshot.version, &week, loads.clone());
+                }
             }
         }
     }
@@ -183,10 +316,76 @@ pub fn load(
         .iter()
         .zip(busy)
         .zip(loads)
-        .map(|((p, busy), load)| scheduling::Producer::assigned(p.clone(), busy).with_load(load))
+        .map(|((p, busy), load)| {
+            scheduling::Producer::assigned(p.clone(), busy).with_load(load as usize)
+        })
         .collect();
     Ok(Roster {
         people: snapshot.people.clone(),
         engine,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc
+            .with_ymd_and_hms(2027, 2, day, hour, 0, 0)
+            .unwrap()
+    }
+
+    /// A cache whose roster (version 1) is two producers, and the week of 8-15 February.
+    fn cache() -> (RosterCache, Interval) {
+        let cache = RosterCache::default();
+        *cache.current.write().unwrap() = Some(Arc::new(Snapshot {
+            version: 1,
+            people: vec![],
+            profiles: vec![],
+            index: [("p1".to_string(), 0), ("p2".to_string(), 1)].into(),
+        }));
+        (cache, Interval::new(at(8, 0), at(15, 0)))
+    }
+
+    fn window(day: u32) -> Interval {
+        Interval::new(at(day, 9), at(day, 11))
+    }
+
+    #[test]
+    fn counts_kept_get_each_new_booking_of_their_week() {
+        let (cache, week) = cache();
+        let seen = cache.reading();
+        cache.keep_loads(seen, 1, &week, vec![3, 1]);
+        cache.booked("p2", window(9));
+        assert_eq!(cache.kept_loads(1, &week), Some(vec![3, 2]));
+        // A booking in another week changes nothing here.
+        cache.booked("p1", window(20));
+        assert_eq!(cache.kept_loads(1, &week), Some(vec![3, 2]));
+        // A window across the week's end counts in it.
+        cache.booked("p1", Interval::new(at(14, 23), at(15, 1)));
+        assert_eq!(cache.kept_loads(1, &week), Some(vec![4, 2]));
+        // Counts of another roster version are not used.
+        assert_eq!(cache.kept_loads(2, &week), None);
+    }
+
+    #[test]
+    fn any_other_change_to_bookings_drops_every_count_and_those_read_before_it() {
+        let (cache, week) = cache();
+        let seen = cache.reading();
+        cache.keep_loads(seen, 1, &week, vec![1, 1]);
+        let reading = cache.reading();
+        cache.bookings_changed();
+        assert_eq!(cache.kept_loads(1, &week), None);
+        cache.keep_loads(reading, 1, &week, vec![1, 1]);
+        assert_eq!(cache.kept_loads(1, &week), None, "read before the change");
+        let seen = cache.reading();
+        cache.keep_loads(seen, 1, &week, vec![0, 1]);
+        assert_eq!(
+            cache.kept_loads(1, &week),
+            Some(vec![0, 1]),
+            "read after it"
+        );
+    }
 }

@@ -73,6 +73,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         (pool.connections, pool.idle_connections, db.pool.max_size()),
         db.queries.load(std::sync::atomic::Ordering::Relaxed),
         db.roster.reads.load(std::sync::atomic::Ordering::Relaxed),
+        db.roster
+            .week_reads
+            .load(std::sync::atomic::Ordering::Relaxed),
     );
     HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)

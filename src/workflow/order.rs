@@ -109,6 +109,9 @@ pub fn place(
         Ok(match replayed {
             Some(replayed) => replayed,
             None => {
+                let b = &planned.details.booking;
+                let window = Interval::new(b.window_start, b.window_end);
+                svc.db.roster.booked(&b.producer_id, window);
                 svc.wake_workers();
                 Ordered::Created(Box::new(planned.details))
             }

@@ -112,13 +112,7 @@ async fn available(app: &crate::helpers::TestApp) -> bool {
 }
 
 async fn roster_reads(app: &crate::helpers::TestApp) -> f64 {
-    let mut res = awc::Client::default()
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap();
-    let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
-    crate::operations::metric(&text, "greenroom_roster_reads_total")
+    crate::operations::metric_of(app, "greenroom_roster_reads_total").await
 }
 
 /// Each instance keeps the roster in memory and reads it again only when it changed,
@@ -193,4 +187,44 @@ async fn the_roster_kept_in_memory_follows_changes_made_through_another_instance
     ))
     .await;
     assert!(available(&b).await);
+}
+
+/// Each instance keeps the fair choice's counts for a week for at most two seconds: the
+/// orders another instance took meanwhile are counted from then on.
+#[actix_web::test]
+async fn orders_through_another_instance_count_for_the_fair_choice_within_two_seconds() {
+    let a = spawn(Options::default()).await;
+    let b = spawn(Options {
+        database_url: Some(a.database_url.clone()),
+        ..Options::default()
+    })
+    .await;
+    // Only Bee works early, only Cat late.
+    a.add_producer(producer(
+        "Busy Bee",
+        "UTC",
+        &["en"],
+        weekdays("06:00", "18:00"),
+    ))
+    .await;
+    a.add_producer(producer(
+        "Calm Cat",
+        "UTC",
+        &["en"],
+        weekdays("08:00", "21:00"),
+    ))
+    .await;
+    let order = |app, start| async move {
+        let r = crate::helpers::TestApp::order(app, &order_body(start, "UTC", 60)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body["producer"]["name"].as_str().unwrap().to_string()
+    };
+    // B counts the week and gives Bee one; A gives Cat two in the same week.
+    assert_eq!(order(&b, "2027-02-08T07:00:00Z").await, "Busy Bee");
+    assert_eq!(order(&a, "2027-02-09T19:00:00Z").await, "Calm Cat");
+    assert_eq!(order(&a, "2027-02-10T19:00:00Z").await, "Calm Cat");
+    // Past two seconds B counts again: Cat has more, Bee gets the next one (counts kept
+    // from before A's orders would have given it to Cat).
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(order(&b, "2027-02-11T10:00:00Z").await, "Busy Bee");
 }

@@ -133,6 +133,17 @@ async fn cors_for_configured_origins_only() {
     assert!(other.header("access-control-allow-origin").is_none());
 }
 
+/// One figure of the app's `/metrics`.
+pub async fn metric_of(app: &crate::helpers::TestApp, line_start: &str) -> f64 {
+    let mut res = awc::Client::default()
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    metric(&text, line_start)
+}
+
 pub fn metric(text: &str, line_start: &str) -> f64 {
     text.lines()
         .find(|l| l.starts_with(line_start))

@@ -389,6 +389,59 @@ async fn the_least_loaded_producer_that_week_is_chosen() {
     assert_eq!(names[1], names[3], "{names:?}");
 }
 
+async fn week_load_reads(app: &crate::helpers::TestApp) -> f64 {
+    crate::operations::metric_of(app, "greenroom_week_load_reads_total").await
+}
+
+/// The fair choice's counts are kept in memory between orders (read once for a week, then
+/// each new order added), and a cancellation, a move or a reassignment is counted at once.
+#[actix_web::test]
+async fn the_fair_choice_follows_each_order_and_each_cancellation_at_once() {
+    let app = spawn_app().await;
+    for name in ["Busy Bee", "Calm Cat"] {
+        app.add_producer(producer(name, "UTC", &["en"], weekdays("08:00", "18:00")))
+            .await;
+    }
+    let reads = week_load_reads(&app).await;
+    let mut orders = vec![];
+    for start in [
+        "2027-02-08T09:00:00Z",
+        "2027-02-09T09:00:00Z",
+        "2027-02-10T09:00:00Z",
+    ] {
+        let r = app.order(&order_body(start, "UTC", 60)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        orders.push((
+            r.body["reservation_number"].as_str().unwrap().to_string(),
+            r.body["producer"]["name"].as_str().unwrap().to_string(),
+        ));
+    }
+    // Bee 2, Cat 1 (or the other way round); the week's counts were read once.
+    assert_eq!(orders[0].1, orders[2].1, "{orders:?}");
+    assert_ne!(orders[0].1, orders[1].1, "{orders:?}");
+    assert_eq!(week_load_reads(&app).await, reads + 1.0);
+    // Two cancellations of the busier one's orders: now it has fewer.
+    for (number, _) in [&orders[0], &orders[2]] {
+        let r = app
+            .post(
+                &format!("/api/v1/bookings/{number}/cancel"),
+                &json!({"email": "ana.souza@example.com"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = app
+        .order(&order_body("2027-02-11T09:00:00Z", "UTC", 60))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["producer"]["name"],
+        orders[0].1.as_str(),
+        "{}",
+        r.body
+    );
+}
+
 #[actix_web::test]
 async fn lead_time_is_counted_from_the_current_time() {
     let app = spawn_app().await;

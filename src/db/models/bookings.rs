@@ -175,8 +175,20 @@ pub fn insert(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
         .map(|_| ())
 }
 
+thread_local! {
+    /// A booking was saved on this thread since `take_saved` last looked: the write
+    /// holding it changed what the fair choice counts (see `Database::write`).
+    static SAVED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a booking was saved on this thread since the last call.
+pub(crate) fn take_saved() -> bool {
+    SAVED.with(|s| s.replace(false))
+}
+
 /// Write every part of a booking back (after a change, a cancellation or an erasure).
 pub fn save(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
+    SAVED.with(|s| s.set(true));
     let r = BookingRow::of(booking);
     diesel::update(bookings::table.find(&booking.id))
         .set((
