@@ -137,13 +137,50 @@ pub struct Manager {
     health: std::sync::Arc<Health>,
 }
 
-impl Manager {
-    fn counter(&self) -> impl FnMut(diesel::connection::InstrumentationEvent<'_>) + Send + 'static {
-        let queries = self.queries.clone();
-        move |event| {
-            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-                queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+/// How recently a statement must have succeeded on a PostgreSQL connection for it to be
+/// handed out without a ping.
+const USED_RECENTLY: Duration = Duration::from_secs(1);
+
+/// A connection's instrumentation: counts its statements (into the pool's counter), and
+/// remembers when one last succeeded and whether the server was lost. A PostgreSQL
+/// connection in steady use is then handed out without a ping (a round trip an order
+/// paid twice), and one whose server went away is dropped when given back rather than
+/// handed out again.
+struct Watch {
+    queries: QueryCounter,
+    last_ok: Option<std::time::Instant>,
+    lost: bool,
+}
+
+impl diesel::connection::Instrumentation for Watch {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use diesel::connection::InstrumentationEvent as Event;
+        match event {
+            Event::StartQuery { .. } => {
+                self.queries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
+            Event::FinishQuery { error: None, .. } => {
+                self.last_ok = Some(std::time::Instant::now());
+            }
+            Event::FinishQuery { error: Some(e), .. } if is_connection_lost(e) => {
+                self.lost = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn watch(conn: &mut DbConnection) -> Option<&mut Watch> {
+    conn.instrumentation().downcast_mut::<Watch>()
+}
+
+impl Manager {
+    fn counter(&self) -> Watch {
+        Watch {
+            queries: self.queries.clone(),
+            last_ok: None,
+            lost: false,
         }
     }
 
@@ -196,14 +233,23 @@ impl ManageConnection for Manager {
         self.open().inspect_err(|_| self.health.connect_failed())
     }
 
+    /// Checked out (PostgreSQL): a connection on which a statement succeeded within
+    /// `USED_RECENTLY` is taken as alive, any other is pinged.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        if watch(conn)
+            .and_then(|w| w.last_ok)
+            .is_some_and(|at| at.elapsed() < USED_RECENTLY)
+        {
+            return Ok(());
+        }
         conn.ping().map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         // A connection given back during a panic, or still inside a transaction, is
-        // dropped (which rolls the transaction back) rather than handed to the next user.
-        std::thread::panicking() || conn.is_broken()
+        // dropped (which rolls the transaction back) rather than handed to the next user;
+        // so is one whose server went away.
+        std::thread::panicking() || conn.is_broken() || watch(conn).is_some_and(|w| w.lost)
     }
 }
 
@@ -716,6 +762,27 @@ pub fn is_unavailable(e: &DieselError) -> bool {
             .iter()
             .any(|needle| m.contains(needle))
                 && !m.contains(NO_DOUBLE_BOOKING)
+        }
+        _ => false,
+    }
+}
+
+/// The connection itself is gone: the server closed it or cannot be reached.
+fn is_connection_lost(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "connection to server",
+                "no connection to the server",
+                "could not send data to server",
+                "could not receive data from server",
+            ]
+            .iter()
+            .any(|s| m.contains(s))
         }
         _ => false,
     }

@@ -552,6 +552,60 @@ async fn a_dropped_postgresql_database_is_reported_quickly_not_waited_on() {
     assert!(r.status == 503 || r.status == 401, "{}", r.body);
 }
 
+/// PostgreSQL closes the service's connections (a restart, a failover, an operator's
+/// `pg_terminate_backend`): a connection used within the last second is handed out
+/// without a ping, so a request may meet a closed one and answer 503; that connection is
+/// then dropped, not handed out again, and the requests after are served.
+#[actix_web::test]
+async fn connections_postgresql_closed_are_replaced_and_the_next_requests_served() {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return; // PostgreSQL only: a SQLite connection is a file, not a server's.
+    };
+    let app = spawn_with_two_producers(Options::default()).await;
+    let ask = serde_json::json!({"package": "meeting-premium", "start": "2027-02-10T10:00",
+        "time_zone": "UTC", "duration_minutes": 60});
+    // Several connections in use at once, so that several are in the pool.
+    let asks: Vec<_> = (0..6)
+        .map(|_| app.post("/api/v1/availability", &ask))
+        .collect();
+    for r in futures_util::future::join_all(asks).await {
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let name = app.database_url.rsplit('/').next().unwrap().to_string();
+    {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(&admin_url).unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let mut statuses = vec![];
+    for _ in 0..20 {
+        statuses.push(app.post("/api/v1/availability", &ask).await.status);
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 503).count() <= 10,
+        "{statuses:?}"
+    );
+    assert!(statuses[10..].iter().all(|s| *s == 200), "{statuses:?}");
+    // All within the second in which a closed connection would not have been pinged.
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[actix_web::test]
 async fn json_bodies_need_the_json_media_type() {
     let app = spawn_with_two_producers(Options::default()).await;
