@@ -168,9 +168,7 @@ impl RosterCache {
         }
         Ok(fresh)
     }
-}
 
-impl RosterCache {
     fn weeks(&self) -> std::sync::MutexGuard<'_, WeekLoads> {
         self.weeks
             .lock()
