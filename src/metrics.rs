@@ -214,18 +214,22 @@ impl Metrics {
         self.pool_connections.set(i64::from(pool.0));
         self.pool_idle.set(i64::from(pool.1));
         self.pool_max.set(i64::from(pool.2));
-        let seen = self.statements_seen.swap(statements, Ordering::Relaxed);
-        self.statements.inc_by(statements.saturating_sub(seen));
-        let seen = self.roster_reads_seen.swap(roster_reads, Ordering::Relaxed);
-        self.roster_reads.inc_by(roster_reads.saturating_sub(seen));
-        let seen = self
-            .week_load_reads_seen
-            .swap(week_load_reads, Ordering::Relaxed);
-        self.week_load_reads
-            .inc_by(week_load_reads.saturating_sub(seen));
+        catch_up(&self.statements, &self.statements_seen, statements);
+        catch_up(&self.roster_reads, &self.roster_reads_seen, roster_reads);
+        catch_up(
+            &self.week_load_reads,
+            &self.week_load_reads_seen,
+            week_load_reads,
+        );
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
         out
     }
+}
+
+/// Bring a counter fed from a running total up to `total` (`seen`: the total it had).
+fn catch_up(counter: &Counter, seen: &AtomicU64, total: u64) {
+    let before = seen.swap(total, Ordering::Relaxed);
+    counter.inc_by(total.saturating_sub(before));
 }
