@@ -267,7 +267,15 @@ impl LoadTest {
     async fn drive(&self) -> anyhow::Result<bool> {
         let http = awc::Client::builder()
             .timeout(Duration::from_secs(60))
-            .connector(awc::Connector::new().limit(self.concurrency * 2))
+            // Idle connections are given up before the server's own keep-alive (5 s)
+            // closes them: awc's default (15 s) reused connections the server had closed
+            // while the schedules were read back after a long run ("connector has been
+            // disconnected").
+            .connector(
+                awc::Connector::new()
+                    .limit(self.concurrency * 2)
+                    .conn_keep_alive(Duration::from_secs(4)),
+            )
             .finish();
         let client = Rc::new(Client {
             http,
@@ -460,14 +468,18 @@ impl LoadTest {
         let to = from + chrono::Duration::days(90);
         let mut overlaps = 0;
         for id in producers {
-            let (status, body) = client
-                .send(
-                    "GET",
-                    &format!("/api/v1/schedule?from={from}&to={to}&producer={id}"),
-                    None,
-                    true,
-                )
-                .await?;
+            let path = format!("/api/v1/schedule?from={from}&to={to}&producer={id}");
+            // A connection lost on the way is tried again (twice); an answer is not.
+            let mut tries = 0;
+            let (status, body) = loop {
+                match client.send("GET", &path, None, true).await {
+                    Err(e) if tries < 2 => {
+                        tries += 1;
+                        eprintln!("greenroom-loadtest: {e:#}; trying again");
+                    }
+                    result => break result?,
+                }
+            };
             if status != 200 {
                 bail!("GET /api/v1/schedule answered {status}: {body}");
             }
@@ -739,9 +751,13 @@ fn seed(url: &str, count: usize, years: i32) -> anyhow::Result<()> {
         written += batch;
     }
     if database.is_postgres() {
-        // As autovacuum would soon: the planner's statistics, for the table it just grew.
+        // What autovacuum would do soon after (it is off on some machines, this project's
+        // build machine among them): the planner's statistics, and the visibility map
+        // that lets an index-only scan skip the table (without it, every overlapping
+        // window an answer reads was fetched from the heap too).
         use diesel::RunQueryDsl;
-        diesel::sql_query("ANALYZE bookings").execute(&mut *database.read()?)?;
+        diesel::sql_query("VACUUM (ANALYZE) bookings, assignments")
+            .execute(&mut *database.read()?)?;
     }
     println!(
         "seeded {inserted} assignments over {} producers in {:.1} s ({} met a booking already there)",
