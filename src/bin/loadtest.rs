@@ -625,7 +625,7 @@ fn db_limit(url: &str, duration: Duration, per_transaction: usize) -> anyhow::Re
     let mut done: i32 = 0;
     let copy = |n: i32| {
         let mut b = template.clone();
-        b.id = uuid::Uuid::new_v4().to_string();
+        b.id = greenroom::db::new_id();
         b.number = greenroom::domain::reservation_number::ReservationNumber::generate();
         b.window_start = first + step * n;
         b.start = b.window_start + chrono::Duration::minutes(30);
@@ -724,7 +724,7 @@ fn seed(url: &str, count: usize, years: i32) -> anyhow::Result<()> {
             db::write_transaction(conn, |conn| -> anyhow::Result<()> {
                 for i in written..written + batch {
                     let mut b = template.clone();
-                    b.id = uuid::Uuid::new_v4().to_string();
+                    b.id = greenroom::db::new_id();
                     b.number = greenroom::domain::reservation_number::ReservationNumber::generate();
                     b.producer_id = roster[i % roster.len()].id.clone();
                     // Each producer's k-th assignment, offset by producer so that starts

@@ -173,7 +173,7 @@ fn plan(
     let producer = &roster.people[choice.index];
     let coordinator = super::coordinator_for(conn, producer.time_zone, now)?;
     let booking = Booking {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::db::new_id(),
         number: ReservationNumber::generate(),
         status: BookingStatus::Confirmed,
         package_id: slot.package.id.clone(),
@@ -218,7 +218,7 @@ fn plan(
     let scheduled: Vec<Scheduled> = picks
         .iter()
         .map(|(e, at)| Scheduled {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::db::new_id(),
             booking_id: booking.id.clone(),
             name: e.name.clone(),
             producer_id: producer.id.clone(),

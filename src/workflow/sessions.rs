@@ -221,7 +221,7 @@ pub fn schedule(
                 return Err(producer_busy(&entitlement, at, tz, offered));
             }
             let session = Scheduled {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: crate::db::new_id(),
                 booking_id: booking.id.clone(),
                 name: entitlement.name.clone(),
                 producer_id,

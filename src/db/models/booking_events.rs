@@ -85,7 +85,7 @@ pub fn record(
         next_seq(conn, booking_id)?
     };
     let row = EventRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::db::new_id(),
         booking_id: booking_id.to_string(),
         seq,
         at: to_db(event.at),

@@ -50,7 +50,7 @@ pub fn enqueue(
     for m in messages {
         diesel::insert_into(outbox::table)
             .values((
-                outbox::id.eq(uuid::Uuid::new_v4().to_string()),
+                outbox::id.eq(db::new_id()),
                 outbox::booking_id.eq(Some(booking_id)),
                 outbox::kind.eq(m.kind),
                 outbox::recipient.eq(&m.recipient),

@@ -43,7 +43,7 @@ pub fn insert_keyed(
     let rows: Vec<NewReminder> = due
         .iter()
         .map(|(kind, at)| NewReminder {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::db::new_id(),
             booking_id,
             kind,
             due_at: to_db(*at),
