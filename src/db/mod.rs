@@ -192,6 +192,7 @@ impl Manager {
                 Ok(DbConnection::Postgresql(c))
             }
             DbUrl::Sqlite(path) => {
+                sqlite_without_memory_statistics();
                 let mut c =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 c.set_instrumentation(self.counter());
@@ -223,6 +224,24 @@ impl Manager {
             }
         }
     }
+}
+
+/// SQLite counts every allocation it makes (for `sqlite3_memory_used`, which nothing
+/// here reads) under one mutex shared by every connection of the process: under orders
+/// the writer, holding the write lock, waited for that mutex behind readers (seen with
+/// `perf record -e sched:sched_switch`). Turned off before SQLite starts; once it has
+/// started (a test that opened a database first) the call is refused and nothing
+/// changes.
+fn sqlite_without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int; sqlite3_config is only called
+        // here, once, and SQLite refuses it (SQLITE_MISUSE) once initialised rather than
+        // changing a setting in use.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0);
+        }
+    });
 }
 
 impl ManageConnection for Manager {
@@ -321,8 +340,6 @@ struct Writer {
     state: std::sync::Mutex<WriterState>,
     /// Callers waiting for the writer: while there are any, the batch stays open for them.
     queued: std::sync::atomic::AtomicUsize,
-    /// Signalled whenever a batch is committed or given up.
-    settled: std::sync::Condvar,
 }
 
 /// The most writes one transaction holds: bounds the wait of the first of them.
@@ -339,7 +356,42 @@ struct WriterState {
 /// An open transaction: how many writes it holds, and where its fate is told.
 struct Batch {
     writes: usize,
-    outcome: std::sync::Arc<std::sync::OnceLock<Result<(), String>>>,
+    outcome: std::sync::Arc<Outcome>,
+}
+
+/// How a batch ended, told to its writes. Each batch has its own lock: its writes wait
+/// for it there, not on the writer's, which the next batch's writes need meanwhile.
+#[derive(Default)]
+struct Outcome {
+    told: std::sync::Mutex<Option<Result<(), String>>>,
+    settled: std::sync::Condvar,
+}
+
+impl Outcome {
+    fn tell(&self, outcome: Result<(), String>) {
+        let mut told = self
+            .told
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        told.get_or_insert(outcome);
+        self.settled.notify_all();
+    }
+
+    fn wait(&self) -> Result<(), String> {
+        let mut told = self
+            .told
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(outcome) = told.as_ref() {
+                return outcome.clone();
+            }
+            told = self
+                .settled
+                .wait(told)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
 }
 
 /// The database as the service uses it: a pool for reads (and for writes on
@@ -393,7 +445,6 @@ impl Database {
                         batch: None,
                     }),
                     queued: Default::default(),
-                    settled: Default::default(),
                 })),
                 FileIdentity::of(path).map(std::sync::Arc::new),
             ),
@@ -527,7 +578,6 @@ impl Database {
                 &mut state,
                 Err("another write in the same transaction failed".into()),
             );
-            writer.settled.notify_all();
         } else {
             let batch = state.batch.as_mut().expect("begun above");
             if succeeded {
@@ -535,7 +585,6 @@ impl Database {
             }
             if !succeeded || batch.writes >= MAX_BATCH || writer.queued.load(SeqCst) == 0 {
                 commit(&mut state);
-                writer.settled.notify_all();
             }
         }
         let value = match ran {
@@ -554,14 +603,8 @@ impl Database {
             return Err(e.into());
         }
         // Done once the batch is committed, by this caller or a later one.
-        while outcome.get().is_none() {
-            state = writer
-                .settled
-                .wait(state)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
         drop(state);
-        match outcome.get().expect("settled") {
+        match outcome.wait() {
             Ok(()) => Ok(value),
             Err(why) => Err(Unavailable(format!("the write was not recorded: {why}")).into()),
         }
@@ -631,7 +674,7 @@ fn commit(state: &mut WriterState) {
 /// Close the open batch (if any) with this outcome.
 fn settle(state: &mut WriterState, outcome: Result<(), String>) {
     if let Some(batch) = state.batch.take() {
-        let _ = batch.outcome.set(outcome);
+        batch.outcome.tell(outcome);
     }
 }
 
