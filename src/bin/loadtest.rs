@@ -662,7 +662,7 @@ fn db_limit(url: &str, duration: Duration, per_transaction: usize) -> anyhow::Re
                         db::write_transaction(conn, |conn| -> anyhow::Result<()> {
                             bookings::insert(conn, b)?;
                             booking_events::record(conn, &b.id, event, true)?;
-                            outbox::enqueue(conn, &b.id, messages.clone())?;
+                            outbox::enqueue(conn, &b.id, &messages)?;
                             let due = greenroom::domain::reminder::reminders_for(b, now);
                             reminders::insert(conn, &b.id, &due, now)?;
                             Ok(())

@@ -117,7 +117,7 @@ pub fn amend(
                 sequence,
                 svc,
             )?);
-            outbox::enqueue(conn, &booking.id, messages)?;
+            outbox::enqueue(conn, &booking.id, &messages)?;
             super::reminders::reschedule(conn, &booking, now)?;
             super::sessions::reconcile(conn, svc, &booking, actor, now)?;
             details(conn, booking)

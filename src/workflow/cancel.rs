@@ -115,7 +115,7 @@ pub fn cancel_with(
                 outbox::enqueue(
                     conn,
                     &booking.id,
-                    vec![
+                    &[
                         email::contact_message(
                             Kind::BookingCancelled,
                             &booking,
@@ -135,7 +135,7 @@ pub fn cancel_with(
                     ],
                 )?;
             }
-            outbox::enqueue(conn, &booking.id, withdrawn)?;
+            outbox::enqueue(conn, &booking.id, &withdrawn)?;
             super::reminders::withdraw(conn, &booking.id)?;
             let details = details(conn, booking)?;
             super::webhooks::emit(svc, conn, EventType::Cancelled, &details, now)?;

@@ -214,7 +214,7 @@ pub fn reschedule(svc: &Services, req: &Reschedule, actor: &Actor) -> Result<Res
             messages.extend(super::producer_messages(
                 conn, &before, &booking, &assigned, was, sequence, svc,
             )?);
-            outbox::enqueue(conn, &booking.id, messages)?;
+            outbox::enqueue(conn, &booking.id, &messages)?;
             let previous = Slot {
                 start: before.start,
                 end: before.end,

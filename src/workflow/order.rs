@@ -313,7 +313,7 @@ fn write(
     if let Some(event) = details.history.as_ref().and_then(|h| h.first()) {
         booking_events::record(conn, &booking.id, event, true)?;
     }
-    outbox::enqueue(conn, &booking.id, planned.messages.clone())?;
+    outbox::enqueue(conn, &booking.id, &planned.messages)?;
     super::reminders::schedule(conn, booking, now)?;
     super::webhooks::emit(svc, conn, EventType::Created, details, now)?;
     if let Some(i) = idem {

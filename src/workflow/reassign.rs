@@ -146,7 +146,7 @@ pub fn reassign(
                 sequence,
                 svc,
             )?);
-            outbox::enqueue(conn, &booking.id, messages)?;
+            outbox::enqueue(conn, &booking.id, &messages)?;
             details(conn, booking)
         })
     })?;

@@ -128,7 +128,7 @@ pub fn queue_due(svc: &Services) -> Result<usize, Error> {
                 sequence,
                 &svc.mail,
             );
-            outbox::enqueue(conn, &booking.id, vec![message])?;
+            outbox::enqueue(conn, &booking.id, &[message])?;
             queued += 1;
         }
         Ok((due.len(), queued))
@@ -166,6 +166,6 @@ fn session_reminder(
         booking.time_zone
     };
     email::list_sessions(&mut message, booking, &sessions, zone);
-    outbox::enqueue(conn, &booking.id, vec![message])?;
+    outbox::enqueue(conn, &booking.id, &[message])?;
     Ok(1)
 }

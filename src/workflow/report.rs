@@ -160,7 +160,7 @@ pub fn follow_up(
                 "content_type": "text/csv; charset=utf-8",
                 "body": csv,
             })]).unwrap_or_default());
-            outbox::enqueue(conn, &shown.booking.id, vec![message])?;
+            outbox::enqueue(conn, &shown.booking.id, &[message])?;
             Ok(shown)
         })
     })?;

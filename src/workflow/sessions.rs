@@ -264,7 +264,7 @@ pub fn schedule(
                     ));
                 }
             }
-            outbox::enqueue(conn, &booking.id, messages)?;
+            outbox::enqueue(conn, &booking.id, &messages)?;
             details(conn, booking)
         })
     })?;
@@ -344,7 +344,7 @@ pub fn remove(
     };
     booking_events::record(conn, &booking.id, &line, false)?;
     let messages = session_messages(conn, svc, booking, session, None, true)?;
-    outbox::enqueue(conn, &booking.id, messages)?;
+    outbox::enqueue(conn, &booking.id, &messages)?;
     Ok(())
 }
 

@@ -44,7 +44,7 @@ pub struct NewMessage {
 pub fn enqueue(
     conn: &mut DbConnection,
     booking_id: &str,
-    messages: Vec<NewMessage>,
+    messages: &[NewMessage],
 ) -> QueryResult<()> {
     let now = Utc::now();
     for m in messages {
