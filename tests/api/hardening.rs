@@ -425,6 +425,41 @@ fn calendar_of(eml: &str) -> String {
     find(&parsed).expect("a text/calendar part")
 }
 
+/// The write-ahead log is copied into the database file soon after writes, by the
+/// checkpointer, not left to grow until a commit crosses SQLite's threshold (10,000
+/// pages) and checkpoints while every other write waits. Read from the log's index (the
+/// `-shm` file; its layout is SQLite's documented WAL format): the last frame written
+/// (`mxFrame`, at byte 16) and the last copied into the database (`nBackfill`, byte 96).
+#[actix_web::test]
+async fn the_sqlite_log_is_checkpointed_soon_after_writes() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        return; // SQLite only.
+    }
+    let app = spawn_with_two_producers(Options::default()).await;
+    let shm = format!("{}-shm", app.database_url.trim_start_matches("sqlite://"));
+    let word = |bytes: &[u8], at: usize| u32::from_ne_bytes(bytes[at..at + 4].try_into().unwrap());
+    for (i, hour) in ["10:00", "12:00", "14:00"].iter().enumerate() {
+        let r = app
+            .order(&order_body(
+                &format!("2027-02-1{i}T{hour}"),
+                "Europe/Paris",
+                60,
+            ))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let mut seen = (0, 0);
+    for _ in 0..60 {
+        let bytes = std::fs::read(&shm).unwrap();
+        seen = (word(&bytes, 16), word(&bytes, 96));
+        if seen.0 > 0 && seen.0 == seen.1 {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the log's frames (written, copied) stayed at {seen:?} for 3 s");
+}
+
 #[actix_web::test]
 async fn a_deleted_or_read_only_sqlite_file_answers_503() {
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
