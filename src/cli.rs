@@ -172,7 +172,8 @@ pub struct ServeArgs {
     /// [default: 2000].
     #[arg(long, env = "GREENROOM_DATABASE_TIMEOUT_MS")]
     pub database_timeout_ms: Option<u64>,
-    /// Database connections in the pool [default: 16 on PostgreSQL, 8 on SQLite].
+    /// Database connections in the pool [default: three a core on PostgreSQL, two a core
+    /// on SQLite].
     #[arg(long, env = "GREENROOM_POOL_SIZE")]
     pub pool_size: Option<u32>,
     /// HTTP worker threads [default: one per core].

@@ -50,9 +50,15 @@ impl Application {
         )?);
         let transport =
             email::transport::Transport::new(settings.smtp_url.as_deref(), &settings.outbox_dir)?;
-        let pool_size = settings
-            .pool_size
-            .unwrap_or(if url.is_postgres() { 16 } else { 8 });
+        // Two connections a core on SQLite (readers: the writer has its own), three on
+        // PostgreSQL (whose server does part of the work): measured on two cores, more
+        // only queued on the cores and held more memory (README, "Speed and scale").
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        let pool_size = settings.pool_size.unwrap_or(if url.is_postgres() {
+            3 * cores
+        } else {
+            2 * cores
+        });
         let database = db::Database::open(&url, pool_size, settings.database_timeout())?;
         {
             let mut conn = database

@@ -29,7 +29,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Load the demo roster into an empty database.
     pub demo_roster: bool,
-    /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).
+    /// Database connections in the pool (default: three a core on PostgreSQL, two a core
+    /// on SQLite).
     pub pool_size: Option<u32>,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
