@@ -379,6 +379,12 @@ fn spawn_checkpointer(writer: std::sync::Weak<Writer>, file: Option<std::sync::A
             let mut conn: Option<DbConnection> = None;
             let mut seen = 0;
             let mut warned: Option<std::time::Instant> = None;
+            let mut warn = |what: &str, e: &dyn std::fmt::Display| {
+                if warned.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
+                    tracing::warn!(error = %e, "{what}; will retry");
+                    warned = Some(std::time::Instant::now());
+                }
+            };
             loop {
                 std::thread::sleep(CHECKPOINT_EVERY);
                 let Some(writer) = writer.upgrade() else {
@@ -388,28 +394,25 @@ fn spawn_checkpointer(writer: std::sync::Weak<Writer>, file: Option<std::sync::A
                 if commits == seen {
                     continue;
                 }
-                let done = match conn.as_mut() {
-                    Some(c) => c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);"),
+                let c = match conn.as_mut() {
+                    Some(c) => c,
                     // Never opened on a file that is gone or replaced: SQLite would
                     // create an empty one in its place.
                     None if file.as_ref().is_some_and(|f| f.check().is_err()) => continue,
                     None => match writer.manager.open() {
-                        Ok(c) => {
-                            conn = Some(c);
+                        Ok(c) => conn.insert(c),
+                        Err(e) => {
+                            warn("cannot open the database to checkpoint it", &e);
                             continue;
                         }
-                        Err(e) => Err(DieselError::QueryBuilderError(e.to_string().into())),
                     },
                 };
-                match done {
+                match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
                     Ok(()) => seen = commits,
                     Err(e) => {
                         // Opened anew next time (the file may have been replaced).
                         conn = None;
-                        if warned.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
-                            tracing::warn!(error = %e, "cannot checkpoint the database; will retry");
-                            warned = Some(std::time::Instant::now());
-                        }
+                        warn("cannot checkpoint the database", &e);
                     }
                 }
             }
