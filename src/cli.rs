@@ -172,6 +172,10 @@ pub struct ServeArgs {
     /// [default: 2000].
     #[arg(long, env = "GREENROOM_DATABASE_TIMEOUT_MS")]
     pub database_timeout_ms: Option<u64>,
+    /// SQLite: once the write-ahead log holds this many MiB, it is copied into the
+    /// database and started again from its beginning (writes wait meanwhile) [default: 256].
+    #[arg(long, env = "GREENROOM_SQLITE_LOG_LIMIT_MB")]
+    pub sqlite_log_limit_mb: Option<u64>,
     /// Database connections in the pool [default: three a core on PostgreSQL, two a core
     /// on SQLite].
     #[arg(long, env = "GREENROOM_POOL_SIZE")]

@@ -60,6 +60,7 @@ impl Application {
             2 * cores
         });
         let database = db::Database::open(&url, pool_size, settings.database_timeout())?;
+        database.limit_log(settings.sqlite_log_limit_mb.saturating_mul(1 << 20));
         {
             let mut conn = database
                 .pool

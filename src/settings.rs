@@ -67,6 +67,10 @@ pub struct Settings {
     pub body_timeout_seconds: u64,
     /// How long a request waits for a database connection, in milliseconds.
     pub database_timeout_ms: u64,
+    /// SQLite: once its write-ahead log holds this many MiB, it is copied into the
+    /// database and started again from its beginning (writers wait meanwhile); under
+    /// steady writes it would otherwise grow for as long as they last.
+    pub sqlite_log_limit_mb: u64,
     /// Run the outbox worker in this process (an instance may leave sending to others).
     pub outbox_worker: bool,
     /// Wait after an e-mail's first failed send, in milliseconds; doubles each time.
@@ -132,6 +136,7 @@ impl Default for Settings {
             retention_months: 24,
             body_timeout_seconds: 10,
             database_timeout_ms: 2000,
+            sqlite_log_limit_mb: crate::db::DEFAULT_LOG_LIMIT >> 20,
             outbox_worker: true,
             outbox_retry_base_ms: retry.base.as_millis() as u64,
             outbox_retry_max_ms: retry.max_backoff.as_millis() as u64,
@@ -212,7 +217,7 @@ impl Settings {
                 bail!("--cors-origin: '{origin}' must be an origin such as https://app.example.com (scheme, host and port only)");
             }
         }
-        let ranges: [(&str, u64, u64, u64); 12] = [
+        let ranges: [(&str, u64, u64, u64); 13] = [
             (
                 "--booking-horizon-days",
                 self.booking_horizon_days.max(0) as u64,
@@ -232,6 +237,7 @@ impl Settings {
                 100,
                 60_000,
             ),
+            ("--sqlite-log-limit-mb", self.sqlite_log_limit_mb, 1, 65_536),
             (
                 "--pool-size",
                 u64::from(self.pool_size.unwrap_or(8)),
