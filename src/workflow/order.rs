@@ -41,10 +41,12 @@ enum Plan {
     NoProducer,
 }
 
-/// A booking ready to write, with its first history event and its messages.
+/// A booking ready to write, with its first history event and its messages, its row
+/// and the messages' views already written out (outside the write lock).
 struct Planned {
     details: BookingDetails,
-    messages: Vec<outbox::NewMessage>,
+    row: bookings::BookingRow,
+    messages: Vec<outbox::ReadyMessage>,
 }
 
 /// The answer stored for this key, if the key came before; a refusal if it came with
@@ -266,7 +268,13 @@ fn plan(
             ));
         }
     }
+    let row = bookings::BookingRow::of(&booking);
     Ok(Plan::Book(Box::new(Planned {
+        row,
+        messages: messages
+            .into_iter()
+            .map(outbox::NewMessage::ready)
+            .collect(),
         details: BookingDetails {
             booking,
             producer: Some(assigned),
@@ -274,7 +282,6 @@ fn plan(
             report: None,
             sessions: scheduled,
         },
-        messages,
     })))
 }
 
@@ -305,7 +312,7 @@ fn write(
     }
     let details = &planned.details;
     let booking = &details.booking;
-    bookings::insert(conn, booking)?;
+    bookings::insert_row(conn, &planned.row)?;
     for s in &details.sessions {
         assignments::put_session(conn, s, now)?;
         super::reminders::schedule_session(conn, s, now)?;
@@ -313,7 +320,7 @@ fn write(
     if let Some(event) = details.history.as_ref().and_then(|h| h.first()) {
         booking_events::record(conn, &booking.id, event, true)?;
     }
-    outbox::enqueue(conn, &booking.id, &planned.messages)?;
+    outbox::enqueue_ready(conn, &booking.id, &planned.messages)?;
     super::reminders::schedule(conn, booking, now)?;
     super::webhooks::emit(svc, conn, EventType::Created, details, now)?;
     if let Some(i) = idem {

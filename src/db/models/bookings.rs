@@ -66,7 +66,8 @@ pub fn email_key(email: &str) -> String {
 }
 
 impl BookingRow {
-    fn of(b: &Booking) -> BookingRow {
+    /// The row a booking is stored as (its JSON columns written out).
+    pub fn of(b: &Booking) -> BookingRow {
         BookingRow {
             id: b.id.clone(),
             reservation_number: b.number.as_key().to_string(),
@@ -169,8 +170,13 @@ fn load(rows: Vec<BookingRow>) -> anyhow::Result<Vec<Booking>> {
 }
 
 pub fn insert(conn: &mut DbConnection, booking: &Booking) -> QueryResult<()> {
+    insert_row(conn, &BookingRow::of(booking))
+}
+
+/// Insert a booking's row made beforehand (outside the write lock, see `order::place`).
+pub fn insert_row(conn: &mut DbConnection, row: &BookingRow) -> QueryResult<()> {
     diesel::insert_into(bookings::table)
-        .values(&BookingRow::of(booking))
+        .values(row)
         .execute(conn)
         .map(|_| ())
 }

@@ -39,6 +39,26 @@ pub struct NewMessage {
     pub payload: serde_json::Value,
 }
 
+/// A message whose view is already written out as JSON: made before the write lock, so
+/// that the writer, which every write waits for, only inserts it (see `order::place`).
+pub struct ReadyMessage {
+    pub kind: &'static str,
+    pub recipient: String,
+    pub locale: String,
+    pub payload: String,
+}
+
+impl NewMessage {
+    pub fn ready(self) -> ReadyMessage {
+        ReadyMessage {
+            kind: self.kind,
+            payload: self.payload.to_string(),
+            recipient: self.recipient,
+            locale: self.locale,
+        }
+    }
+}
+
 /// Write messages about a booking (inside the caller's transaction), due at once. The
 /// outbox runs on real time, the time its worker sends by, whatever the service's clock.
 pub fn enqueue(
@@ -46,23 +66,55 @@ pub fn enqueue(
     booking_id: &str,
     messages: &[NewMessage],
 ) -> QueryResult<()> {
-    let now = Utc::now();
     for m in messages {
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::id.eq(db::new_id()),
-                outbox::booking_id.eq(Some(booking_id)),
-                outbox::kind.eq(m.kind),
-                outbox::recipient.eq(&m.recipient),
-                outbox::locale.eq(&m.locale),
-                outbox::payload.eq(m.payload.to_string()),
-                outbox::status.eq("pending"),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(to_db(now)),
-                outbox::created_at.eq(to_db(now)),
-            ))
-            .execute(conn)?;
+        let payload = m.payload.to_string();
+        insert(conn, booking_id, m.kind, &m.recipient, &m.locale, &payload)?;
     }
+    Ok(())
+}
+
+/// `enqueue` for messages made ready beforehand.
+pub fn enqueue_ready(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    messages: &[ReadyMessage],
+) -> QueryResult<()> {
+    for m in messages {
+        insert(
+            conn,
+            booking_id,
+            m.kind,
+            &m.recipient,
+            &m.locale,
+            &m.payload,
+        )?;
+    }
+    Ok(())
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    booking_id: &str,
+    kind: &str,
+    recipient: &str,
+    locale: &str,
+    payload: &str,
+) -> QueryResult<()> {
+    let now = to_db(Utc::now());
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(db::new_id()),
+            outbox::booking_id.eq(Some(booking_id)),
+            outbox::kind.eq(kind),
+            outbox::recipient.eq(recipient),
+            outbox::locale.eq(locale),
+            outbox::payload.eq(payload),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
