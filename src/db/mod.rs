@@ -357,6 +357,21 @@ impl Writer {
             .map_err(r2d2::Error::QueryError)?;
         Ok(conn)
     }
+
+    /// The writer's turn: its connection and open batch (a write's panic is caught
+    /// while it holds the lock, so a poisoned lock is taken as it is).
+    fn lock(&self) -> std::sync::MutexGuard<'_, WriterState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Commit the open batch, and count it for the checkpointer.
+    fn commit(&self, state: &mut WriterState) {
+        commit(state);
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The writer's connection never checkpoints (the checkpointer does) and keeps 1 MiB of
@@ -494,15 +509,9 @@ fn checkpoint(writer: &Writer, c: &mut CheckpointConn) -> QueryResult<()> {
     if (passive.log.max(0) as u64) * c.frame_bytes < limit {
         return Ok(());
     }
-    let mut state = writer
-        .state
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut state = writer.lock();
     if state.batch.is_some() {
-        commit(&mut state);
-        writer
-            .commits
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        writer.commit(&mut state);
     }
     let restart: Checkpointed =
         diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result(&mut c.conn)?;
@@ -664,10 +673,7 @@ impl Database {
         let bytes = bytes.max(1);
         w.log_limit
             .store(bytes, std::sync::atomic::Ordering::Relaxed);
-        let mut state = w
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = w.lock();
         if let Some(conn) = state.conn.as_mut() {
             if let Err(e) = conn.batch_execute(&writer_pragmas(bytes)) {
                 tracing::warn!(error = %e, "cannot limit the write-ahead log's file");
@@ -729,10 +735,7 @@ impl Database {
             return f(&mut *self.checkout(self.checkout_timeout)?);
         };
         writer.queued.fetch_add(1, SeqCst);
-        let mut state = writer
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = writer.lock();
         writer.queued.fetch_sub(1, SeqCst);
         if state.conn.is_none() {
             state.conn = Some(writer.connect().map_err(|e| {
@@ -784,10 +787,7 @@ impl Database {
                 batch.writes += 1;
             }
             if !succeeded || batch.writes >= MAX_BATCH || writer.queued.load(SeqCst) == 0 {
-                commit(&mut state);
-                writer
-                    .commits
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                writer.commit(&mut state);
             }
         }
         let value = match ran {
