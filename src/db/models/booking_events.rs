@@ -9,6 +9,8 @@ use crate::domain::booking::{EventDetail, EventKind, HistoryEvent};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = booking_events)]
+// Every column bound, none written as DEFAULT: one prepared statement (see `BookingRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct EventRow {
     id: String,
     booking_id: String,

@@ -14,6 +14,12 @@ use crate::scheduling::Interval;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = bookings)]
+// Every column bound (None as NULL), none written as DEFAULT (no column has another
+// default). Diesel's derive otherwise makes each field optional, even one that is not an
+// `Option`, so the statement's text depends on the row: it then writes the SQL out and
+// prepares it again on every insert (in the profile, 2.6 % of the server's CPU under
+// orders, inside the write lock), where a statement of one text stays prepared.
+#[diesel(treat_none_as_default_value = false)]
 pub struct BookingRow {
     pub id: String,
     pub reservation_number: String,

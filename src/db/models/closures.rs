@@ -10,6 +10,8 @@ use crate::scheduling::Interval;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = closures)]
+// Every column bound, none written as DEFAULT: one prepared statement (see `BookingRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct ClosureRow {
     id: String,
     name: String,

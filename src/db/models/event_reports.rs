@@ -9,6 +9,8 @@ use crate::domain::report::EventReport;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = event_reports, treat_none_as_null = true)]
+// Every column bound, none written as DEFAULT: one prepared statement (see `BookingRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct ReportRow {
     booking_id: String,
     recording_links: Option<String>,

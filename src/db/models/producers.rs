@@ -12,6 +12,8 @@ use crate::domain::producer::{Producer, ProducerContact, ProducerInput};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = producers)]
+// Every column bound, none written as DEFAULT: one prepared statement (see `BookingRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct ProducerRow {
     id: String,
     name: String,

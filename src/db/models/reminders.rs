@@ -9,6 +9,8 @@ use crate::domain::reminder::ReminderKind;
 
 #[derive(Insertable)]
 #[diesel(table_name = reminders)]
+// Every column bound, none written as DEFAULT: one prepared statement (see `BookingRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct NewReminder<'a> {
     id: String,
     booking_id: &'a str,
@@ -51,12 +53,22 @@ pub fn insert_keyed(
             created_at: to_db(now),
         })
         .collect();
-    // One multi-row INSERT, on each backend's own connection (the connection over both
-    // has no batch insert).
-    let insert = diesel::insert_into(reminders::table).values(rows);
     match conn {
-        DbConnection::Postgresql(pg) => insert.execute(pg),
-        DbConnection::Sqlite(lite) => insert.execute(lite),
+        // One multi-row INSERT: one round trip (the connection over both backends has
+        // no batch insert).
+        DbConnection::Postgresql(pg) => diesel::insert_into(reminders::table)
+            .values(rows)
+            .execute(pg),
+        // A row at a time: in process there is no round trip to save, and a single-row
+        // INSERT stays prepared, where a multi-row one is prepared again on every call.
+        DbConnection::Sqlite(lite) => {
+            for row in &rows {
+                diesel::insert_into(reminders::table)
+                    .values(row)
+                    .execute(lite)?;
+            }
+            Ok(rows.len())
+        }
     }
     .map(|_| ())
 }

@@ -12,6 +12,8 @@ use crate::scheduling::Interval;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = time_off)]
+// Every column bound, none written as DEFAULT: one prepared statement (see `BookingRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct TimeOffRow {
     id: String,
     producer_id: String,
