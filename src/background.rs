@@ -8,6 +8,8 @@ use std::time::Duration;
 pub struct Signal {
     stop: Arc<AtomicBool>,
     wake: Arc<(Mutex<bool>, Condvar)>,
+    /// Work was made for the thread, to be woken for once committed.
+    announced: Arc<AtomicBool>,
 }
 
 impl Signal {
@@ -16,6 +18,21 @@ impl Signal {
         let (lock, cv) = &*self.wake;
         *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
         cv.notify_all();
+    }
+
+    /// Say that a change being written makes work for the thread: `wake_announced`
+    /// wakes it once the change is committed.
+    pub fn announce(&self) {
+        self.announced.store(true, Ordering::SeqCst);
+    }
+
+    /// Wake the thread if work was announced since it was last woken so. Two changes
+    /// committed at once may both be seen by the first wake, or the second only by the
+    /// thread's own next look, at most its sleep later.
+    pub fn wake_announced(&self) {
+        if self.announced.swap(false, Ordering::SeqCst) {
+            self.wake();
+        }
     }
 
     /// Ask the thread to finish what it is doing and stop.
@@ -36,5 +53,44 @@ impl Signal {
             .wait_timeout_while(guard, max, |w| !*w)
             .unwrap_or_else(|e| e.into_inner());
         *woken = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Sleeps `max` at most; whether it was cut short by a wake.
+    fn woken_within(s: &Signal, max: Duration) -> bool {
+        let started = Instant::now();
+        s.sleep(max);
+        started.elapsed() < max
+    }
+
+    #[test]
+    fn a_thread_is_woken_for_announced_work_once() {
+        let s = Signal::default();
+        s.wake_announced();
+        assert!(
+            !woken_within(&s, Duration::from_millis(100)),
+            "nothing announced"
+        );
+        s.announce();
+        s.wake_announced();
+        assert!(woken_within(&s, Duration::from_secs(30)), "announced");
+        s.wake_announced();
+        assert!(
+            !woken_within(&s, Duration::from_millis(100)),
+            "the announcement was used up"
+        );
+        let sleeper = {
+            let s = s.clone();
+            std::thread::spawn(move || woken_within(&s, Duration::from_secs(30)))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        s.announce();
+        s.wake_announced();
+        assert!(sleeper.join().unwrap(), "a sleeping thread is woken");
     }
 }

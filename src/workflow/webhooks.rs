@@ -103,5 +103,6 @@ pub fn emit(
             Utc::now(),
         )?;
     }
+    svc.webhooks.announce();
     Ok(endpoints.len())
 }
