@@ -62,6 +62,13 @@ fixed_sql!(bookings;
     pub IsConfirmed: diesel::sql_types::Bool = "bookings.status = 'confirmed'"
 );
 
+fixed_sql!(bookings;
+    /// The producers of the rows selected, joined by commas, in one row (SQLite): an
+    /// aggregate, selected alone.
+    ProducerIds: diesel::sql_types::Nullable<diesel::sql_types::Text> =
+        "group_concat(bookings.producer_id, ',')"
+);
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("booking parts serialise")
 }
@@ -395,7 +402,8 @@ macro_rules! overlapping {
 
 /// Each producer's number of confirmed bookings overlapping `week`, leaving one out.
 ///
-/// On SQLite the producers are read off the covering index range and counted here: a
+/// On SQLite the producers are read off the covering index range, joined into one row,
+/// and counted here: a
 /// `GROUP BY` sorts the week's rows (about 2,000 with 500 producers and 200,000
 /// assignments) in a temporary b-tree, four times as long as reading them (1.2 ms
 /// against 0.3 ms in the sqlite3 shell). PostgreSQL groups them by hash, and sending one
@@ -409,11 +417,22 @@ pub fn loads(
     let query =
         overlapping!(bookings::table, week).filter(bookings::id.ne(set_aside.unwrap_or("")));
     if let DbConnection::Sqlite(sqlite) = conn {
-        let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for producer in query.select(bookings::producer_id).load::<String>(sqlite)? {
+        // One row, the producers' ids joined (ids hold no comma): a row a booking cost a
+        // step, a string and a hash each (4.5 % of the server's CPU under orders).
+        let joined: Option<String> = query.select(ProducerIds).get_result(sqlite)?;
+        let mut counts: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for producer in joined
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|p| !p.is_empty())
+        {
             *counts.entry(producer).or_default() += 1;
         }
-        return Ok(counts.into_iter().collect());
+        return Ok(counts
+            .into_iter()
+            .map(|(p, n)| (p.to_string(), n))
+            .collect());
     }
     query
         .group_by(bookings::producer_id)
