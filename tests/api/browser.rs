@@ -365,7 +365,19 @@ impl Driver {
             if url.contains(path) && ready {
                 return;
             }
-            assert!(Instant::now() < deadline, "never reached {path}; at {url}");
+            if Instant::now() >= deadline {
+                self.screenshot("failed-wait.png").await;
+                panic!("never reached {path}; at {url} (the page: failed-wait.png)");
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until an element matching `css` is on the page.
+    async fn wait_has(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.has(css).await {
+            assert!(Instant::now() < deadline, "{css} never appeared");
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -496,6 +508,22 @@ async fn type_contact(b: &Driver) {
     b.type_into("#time_zone", "Europe/Paris").await;
 }
 
+/// Step 1's date and time, set as a picker would, then the answer the page's script
+/// shows for them, waited for as a person reads it before going on. Clicking on at once
+/// raced that answer: it appears above the buttons and moves them, and a click whose
+/// press landed on "Continue" before the move and its release beside it after was lost
+/// (seen once in CI: the page stayed at step 1).
+async fn pick_when(b: &Driver, date: &str, time: &str) {
+    b.set("date", date).await;
+    b.set("time", time).await;
+    b.script(
+        "document.activeElement.blur(); \
+         document.getElementById('time').dispatchEvent(new Event('change')); return 1",
+    )
+    .await;
+    b.wait_has("#answer p").await;
+}
+
 async fn lookup(app: &TestApp, number: &str) -> Value {
     app.post(
         "/api/v1/bookings/lookup",
@@ -542,8 +570,7 @@ async fn a_customer_orders_through_the_four_steps_in_the_browser() {
     b.check("order-1-errors").await;
 
     type_contact(&b).await;
-    b.set("date", "2027-02-10").await;
-    b.set("time", "10:00").await;
+    pick_when(&b, "2027-02-10", "10:00").await;
     b.click_to("#next-button", "/order").await;
     b.wait_text(
         "#answer",
@@ -616,8 +643,7 @@ async fn the_three_meeting_answers_in_the_browser() {
     b.goto(&format!("{}/order?package=event-standard", app.address))
         .await;
     type_contact(&b).await;
-    b.set("date", "2027-02-10").await;
-    b.set("time", "10:00").await;
+    pick_when(&b, "2027-02-10", "10:00").await;
     b.click_to("#next-button", "/order/meeting").await;
     b.click("#answer-me").await;
     b.type_into("#meeting-host_id", "ana-host").await;
@@ -641,8 +667,7 @@ async fn the_three_meeting_answers_in_the_browser() {
     b.goto(&format!("{}/order?package=meeting-premium", app.address))
         .await;
     type_contact(&b).await;
-    b.set("date", "2027-02-11").await;
-    b.set("time", "10:00").await;
+    pick_when(&b, "2027-02-11", "10:00").await;
     b.click_to("#next-button", "/order/meeting").await;
     b.click("#answer-not-yet").await;
     b.click_to_new_page("#next-button").await;
@@ -796,8 +821,9 @@ async fn a_customer_orders_in_french() {
         .await;
     type_contact(&b).await;
     b.click("#language option[value='fr']").await;
-    b.set("date", "2027-02-10").await;
-    b.set("time", "10:00").await;
+    pick_when(&b, "2027-02-10", "10:00").await;
+    // The calendar, drawn for the browser's zone, now counts in the zone typed.
+    b.wait_text("#calendar-zone", "Europe/Paris").await;
     b.check("fr-order-1").await;
     b.click_to("#next-button", "/order/meeting").await;
     b.wait_text("h1", "Étape 2").await;

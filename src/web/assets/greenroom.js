@@ -147,6 +147,11 @@
             ? fill(calendar.dataset.none, { day: dayName })
             : fill(calendar.dataset.free, { day: dayName, count: n }));
         });
+        // The days now count starts in the zone typed: say so.
+        var shownZone = document.getElementById("calendar-zone");
+        if (shownZone) {
+          shownZone.textContent = p.time_zone;
+        }
         var chosen = document.getElementById("day-starts");
         if (chosen) {
           chosen.hidden = true;
