@@ -56,6 +56,30 @@ impl Signal {
     }
 }
 
+/// Lower the calling thread's priority to this nice value (0-19), for a thread whose
+/// work can wait while requests cannot: e-mail and webhook deliveries. At the same
+/// priority, the outbox worker (a fifth of the server's CPU under orders, rendering and
+/// sending) took the processor from the thread holding SQLite's writer, which every
+/// order queues behind; nice 10, it gives way and catches up when the processor is free
+/// (orders +10 %, the e-mails sent as fast). Linux only (a thread's nice value is its
+/// own there); raising a nice value needs no privilege. A refusal is logged and ignored.
+pub fn lower_priority(nice: u32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        // SAFETY: gettid and setpriority take and return plain integers; PRIO_PROCESS
+        // with a thread id changes that thread only, on Linux.
+        let refused = unsafe {
+            let tid = libc::gettid() as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, nice.min(19) as libc::c_int) != 0
+        };
+        if refused {
+            tracing::warn!(error = %std::io::Error::last_os_error(), nice, "cannot lower a delivery thread's priority");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +116,29 @@ mod tests {
         s.announce();
         s.wake_announced();
         assert!(sleeper.join().unwrap(), "a sleeping thread is woken");
+    }
+
+    /// The nice value of the calling thread (Linux: a thread's own).
+    #[cfg(target_os = "linux")]
+    fn own_nice() -> i32 {
+        // SAFETY: plain integers in and out.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_delivery_thread_lowers_its_own_priority_only() {
+        let before = own_nice();
+        let (lowered, untouched) = std::thread::spawn(|| {
+            lower_priority(0);
+            let untouched = own_nice();
+            lower_priority(19);
+            (own_nice(), untouched)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(untouched, before, "0 leaves the priority as it is");
+        assert_eq!(lowered, 19);
+        assert_eq!(own_nice(), before, "the other threads keep theirs");
     }
 }

@@ -106,6 +106,7 @@ impl Application {
             retry: settings.retry(),
             handle: outbox.clone(),
             metrics: metrics.clone(),
+            nice: settings.delivery_nice,
         };
         let services = workflow::Services {
             db: database,
@@ -127,6 +128,7 @@ impl Application {
                     db: services.db.clone(),
                     retry: settings.retry(),
                     signal: services.webhooks.clone(),
+                    nice: settings.delivery_nice,
                 }
                 .spawn(),
             );

@@ -15,6 +15,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://greenroom.db";
 pub const DEFAULT_OUTBOX_DIR: &str = "outbox";
 pub const DEFAULT_EMAIL_FROM: &str = "Greenroom <bookings@greenroom.localhost>";
+/// The delivery threads' nice value (see `Settings::delivery_nice`).
+pub const DEFAULT_DELIVERY_NICE: u32 = 10;
 
 /// Every knob of the service. Keys are the flags' names with underscores, in a file and
 /// (upper case, `GREENROOM_` before) in the environment.
@@ -73,6 +75,10 @@ pub struct Settings {
     pub sqlite_log_limit_mb: u64,
     /// Run the outbox worker in this process (an instance may leave sending to others).
     pub outbox_worker: bool,
+    /// The nice value (0-19) of the threads that deliver e-mail and webhooks: above the
+    /// requests' own 0, they give way to orders when the processor is busy and catch up
+    /// when it is not (0: the same priority).
+    pub delivery_nice: u32,
     /// Wait after an e-mail's first failed send, in milliseconds; doubles each time.
     pub outbox_retry_base_ms: u64,
     /// The longest wait between attempts, in milliseconds.
@@ -138,6 +144,7 @@ impl Default for Settings {
             database_timeout_ms: 2000,
             sqlite_log_limit_mb: crate::db::DEFAULT_LOG_LIMIT >> 20,
             outbox_worker: true,
+            delivery_nice: DEFAULT_DELIVERY_NICE,
             outbox_retry_base_ms: retry.base.as_millis() as u64,
             outbox_retry_max_ms: retry.max_backoff.as_millis() as u64,
             outbox_max_attempts: retry.max_attempts,
@@ -217,7 +224,7 @@ impl Settings {
                 bail!("--cors-origin: '{origin}' must be an origin such as https://app.example.com (scheme, host and port only)");
             }
         }
-        let ranges: [(&str, u64, u64, u64); 13] = [
+        let ranges: [(&str, u64, u64, u64); 14] = [
             (
                 "--booking-horizon-days",
                 self.booking_horizon_days.max(0) as u64,
@@ -266,6 +273,7 @@ impl Settings {
             ("--outbox-poll-ms", self.outbox_poll_ms, 5, 60_000),
             ("--outbox-lease-seconds", self.outbox_lease_seconds, 1, 3600),
             ("--sweep-ms", self.sweep_ms, 10, 3_600_000),
+            ("--delivery-nice", u64::from(self.delivery_nice), 0, 19),
         ];
         for (flag, value, low, high) in ranges {
             if !(low..=high).contains(&value) {

@@ -50,6 +50,8 @@ pub struct Worker {
     pub db: Database,
     pub retry: RetryPolicy,
     pub signal: Signal,
+    /// Its nice value (`Settings::delivery_nice`).
+    pub nice: u32,
 }
 
 impl Worker {
@@ -58,7 +60,10 @@ impl Worker {
     pub fn spawn(self) -> JoinHandle<()> {
         std::thread::Builder::new()
             .name("webhooks".into())
-            .spawn(move || actix_rt::System::new().block_on(self.run()))
+            .spawn(move || {
+                crate::background::lower_priority(self.nice);
+                actix_rt::System::new().block_on(self.run())
+            })
             .expect("spawn the webhooks thread")
     }
 

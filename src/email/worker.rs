@@ -63,6 +63,8 @@ pub struct Worker {
     pub retry: RetryPolicy,
     pub handle: OutboxHandle,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Its nice value (`Settings::delivery_nice`).
+    pub nice: u32,
 }
 
 impl Worker {
@@ -70,7 +72,10 @@ impl Worker {
     pub fn spawn(self) -> JoinHandle<()> {
         std::thread::Builder::new()
             .name("outbox".into())
-            .spawn(move || self.run())
+            .spawn(move || {
+                crate::background::lower_priority(self.nice);
+                self.run()
+            })
             .expect("spawn the outbox thread")
     }
 
