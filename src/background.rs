@@ -56,8 +56,9 @@ impl Signal {
     }
 }
 
-/// Lower the calling thread's priority to this nice value (0-19), for a thread whose
-/// work can wait while requests cannot: e-mail and webhook deliveries. At the same
+/// Lower the calling thread's priority by `nice` steps (its nice value raised by that
+/// much, to 19 at most), for a thread whose work can wait while requests cannot: e-mail
+/// and webhook deliveries. At the same
 /// priority, the outbox worker (a fifth of the server's CPU under orders, rendering and
 /// sending) took the processor from the thread holding SQLite's writer, which every
 /// order queues behind; nice 10, it gives way and catches up when the processor is free
@@ -70,7 +71,10 @@ pub fn lower_priority(nice: u32) {
         // with a thread id changes that thread only, on Linux.
         let refused = unsafe {
             let tid = libc::gettid() as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, nice.min(19) as libc::c_int) != 0
+            // The value it started with (the process's, inherited), -20 to 19.
+            let now = libc::getpriority(libc::PRIO_PROCESS, tid);
+            let lower = (now + nice.min(39) as libc::c_int).min(19);
+            libc::setpriority(libc::PRIO_PROCESS, tid, lower) != 0
         };
         if refused {
             tracing::warn!(error = %std::io::Error::last_os_error(), nice, "cannot lower a delivery thread's priority");
@@ -129,16 +133,19 @@ mod tests {
     #[test]
     fn a_delivery_thread_lowers_its_own_priority_only() {
         let before = own_nice();
-        let (lowered, untouched) = std::thread::spawn(|| {
+        let (lowered, untouched, by_two) = std::thread::spawn(|| {
             lower_priority(0);
             let untouched = own_nice();
+            lower_priority(2);
+            let by_two = own_nice();
             lower_priority(19);
-            (own_nice(), untouched)
+            (own_nice(), untouched, by_two)
         })
         .join()
         .unwrap();
         assert_eq!(untouched, before, "0 leaves the priority as it is");
-        assert_eq!(lowered, 19);
+        assert_eq!(by_two, (before + 2).min(19), "lowered from where it was");
+        assert_eq!(lowered, 19, "19 steps down is the lowest");
         assert_eq!(own_nice(), before, "the other threads keep theirs");
     }
 }

@@ -187,8 +187,8 @@ pub struct ServeArgs {
     /// [default: true].
     #[arg(long, env = "GREENROOM_OUTBOX_WORKER")]
     pub outbox_worker: Option<bool>,
-    /// Nice value of the threads sending e-mail and webhooks, 0-19: they give way to
-    /// requests when the processor is busy (0: the requests' priority) [default: 10].
+    /// Nice steps (0-19) below the requests for the threads sending e-mail and webhooks:
+    /// they give way to requests when the processor is busy (0: the same) [default: 10].
     #[arg(long, env = "GREENROOM_DELIVERY_NICE")]
     pub delivery_nice: Option<u32>,
     /// Wait after an e-mail's first failed send, in milliseconds; doubles each time

@@ -15,7 +15,7 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://greenroom.db";
 pub const DEFAULT_OUTBOX_DIR: &str = "outbox";
 pub const DEFAULT_EMAIL_FROM: &str = "Greenroom <bookings@greenroom.localhost>";
-/// The delivery threads' nice value (see `Settings::delivery_nice`).
+/// How far below the requests the delivery threads run (see `Settings::delivery_nice`).
 pub const DEFAULT_DELIVERY_NICE: u32 = 10;
 
 /// Every knob of the service. Keys are the flags' names with underscores, in a file and
@@ -75,9 +75,9 @@ pub struct Settings {
     pub sqlite_log_limit_mb: u64,
     /// Run the outbox worker in this process (an instance may leave sending to others).
     pub outbox_worker: bool,
-    /// The nice value (0-19) of the threads that deliver e-mail and webhooks: above the
-    /// requests' own 0, they give way to orders when the processor is busy and catch up
-    /// when it is not (0: the same priority).
+    /// How many nice steps (0-19) below the requests the threads that deliver e-mail and
+    /// webhooks run: they give way to orders when the processor is busy and catch up when
+    /// it is not (0: the same priority).
     pub delivery_nice: u32,
     /// Wait after an e-mail's first failed send, in milliseconds; doubles each time.
     pub outbox_retry_base_ms: u64,

@@ -50,7 +50,7 @@ pub struct Worker {
     pub db: Database,
     pub retry: RetryPolicy,
     pub signal: Signal,
-    /// Its nice value (`Settings::delivery_nice`).
+    /// How far below the requests it runs (`Settings::delivery_nice`).
     pub nice: u32,
 }
 

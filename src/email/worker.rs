@@ -63,7 +63,7 @@ pub struct Worker {
     pub retry: RetryPolicy,
     pub handle: OutboxHandle,
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Its nice value (`Settings::delivery_nice`).
+    /// How far below the requests it runs (`Settings::delivery_nice`).
     pub nice: u32,
 }
 
