@@ -510,9 +510,9 @@ async fn type_contact(b: &Driver) {
 
 /// Step 1's date and time, set as a picker would, then the answer the page's script
 /// shows for them, waited for as a person reads it before going on. Clicking on at once
-/// raced that answer: it appears above the buttons and moves them, and a click whose
-/// press landed on "Continue" before the move and its release beside it after was lost
-/// (seen once in CI: the page stayed at step 1).
+/// raced that answer, most likely: it appears above the buttons and moves them, and a
+/// click whose press landed on "Continue" before the move and its release beside it
+/// after would be lost (seen once in CI: the page stayed at step 1; not reproduced).
 async fn pick_when(b: &Driver, date: &str, time: &str) {
     b.set("date", date).await;
     b.set("time", time).await;
