@@ -176,8 +176,7 @@ pub struct ServeArgs {
     /// database and started again from its beginning (writes wait meanwhile) [default: 256].
     #[arg(long, env = "GREENROOM_SQLITE_LOG_LIMIT_MB")]
     pub sqlite_log_limit_mb: Option<u64>,
-    /// Database connections in the pool [default: three a core on PostgreSQL, two a core
-    /// on SQLite].
+    /// Database connections in the pool [default: three a core].
     #[arg(long, env = "GREENROOM_POOL_SIZE")]
     pub pool_size: Option<u32>,
     /// HTTP worker threads [default: one per core].

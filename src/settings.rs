@@ -31,8 +31,7 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Load the demo roster into an empty database.
     pub demo_roster: bool,
-    /// Database connections in the pool (default: three a core on PostgreSQL, two a core
-    /// on SQLite).
+    /// Database connections in the pool (default: three a core).
     pub pool_size: Option<u32>,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
