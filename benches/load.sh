@@ -125,3 +125,6 @@ echo "| PostgreSQL: orders | $(rate p_orders order)/s, p99 $(p99 p_orders order)
 echo "| server peak RSS, all runs | $PEAK_RSS MiB | ≤ 50 MiB | |"
 echo
 echo "Overlapping assignments after each run: $(grep -h 'overlapping' "$WORK"/*.out | awk '{s += $NF} END {print s + 0}')"
+# Each run that placed orders waits for the outbox to empty, then compares the messages
+# marked sent with the server's own count of sends.
+echo "E-mails after the runs: $(grep -h '^e-mails sent' "$WORK"/*.out | awk -F'[:;] *' '{sent += $2; twice += $4; failed += $6; pending += $8} END {printf "%d sent, %d sent twice, %d failed, %d still pending", sent, twice, failed, pending}')"

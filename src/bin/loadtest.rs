@@ -292,6 +292,11 @@ impl LoadTest {
             );
             ids
         };
+        let mail_before = if self.mix.is_static() {
+            None
+        } else {
+            Some(mail_state(&client).await.context("reading the outbox")?)
+        };
         let stats = Rc::new(RefCell::new(Stats::default()));
         let started = Instant::now();
         let deadline = started + self.duration;
@@ -445,8 +450,22 @@ impl LoadTest {
         } else {
             self.count_overlaps(&client, &producer_ids, now).await?
         };
+        let mail = match mail_before {
+            Some(before) => Some(mail_after(&client, before).await?),
+            None => None,
+        };
         let s = stats.borrow();
         self.report(&s, elapsed, overlaps);
+        let mail_ok = match mail {
+            Some(m) => {
+                println!(
+                    "e-mails sent during and after the run: {}; sent twice: {}; failed: {}; still pending: {}",
+                    m.sent, m.twice, m.failed, m.pending
+                );
+                m.twice == 0 && m.failed == 0 && m.pending == 0
+            }
+            None => true,
+        };
         let server_errors: u64 = s
             .statuses
             .values()
@@ -454,7 +473,7 @@ impl LoadTest {
             .filter(|(k, _)| **k >= 500 || **k == 0)
             .map(|(_, v)| *v)
             .sum();
-        Ok(overlaps == 0 && server_errors == 0)
+        Ok(overlaps == 0 && server_errors == 0 && mail_ok)
     }
 
     /// Read every load-test producer's schedule back and count overlapping windows.
@@ -572,6 +591,67 @@ impl LoadTest {
         }
         println!("overlapping assignments found afterwards: {overlaps}");
     }
+}
+
+/// The outbox's counts and the driven server's send counters at one moment.
+#[derive(Clone, Copy)]
+struct MailState {
+    pending: i64,
+    sent_rows: i64,
+    failed_rows: i64,
+    sends: i64,
+}
+
+/// What became of the e-mails queued by a run, once the outbox is empty (or two minutes
+/// after the run): how many were sent, how many of those sends were a second one of a
+/// message already sent (the server's send counter rose by more than the messages marked
+/// sent), how many failed, how many are still waiting.
+struct Mail {
+    sent: i64,
+    twice: i64,
+    failed: i64,
+    pending: i64,
+}
+
+async fn mail_state(client: &Client) -> anyhow::Result<MailState> {
+    let (status, outbox) = client
+        .send("GET", "/api/v1/outbox?limit=1", None, true)
+        .await?;
+    if status != 200 {
+        bail!("GET /api/v1/outbox answered {status}: {outbox}");
+    }
+    let count = |k: &str| outbox["counts"][k].as_i64().unwrap_or(0);
+    let (status, metrics) = client.send_raw("GET", "/metrics", None, false).await?;
+    if status != 200 {
+        bail!("GET /metrics answered {status}");
+    }
+    let sends = String::from_utf8_lossy(&metrics)
+        .lines()
+        .find_map(|l| l.strip_prefix("greenroom_emails_sent_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .context("/metrics has no greenroom_emails_sent_total")?;
+    Ok(MailState {
+        pending: count("pending"),
+        sent_rows: count("sent"),
+        failed_rows: count("failed"),
+        sends: sends as i64,
+    })
+}
+
+async fn mail_after(client: &Client, before: MailState) -> anyhow::Result<Mail> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut now = mail_state(client).await?;
+    while now.pending > 0 && Instant::now() < deadline {
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        now = mail_state(client).await?;
+    }
+    let sent = now.sent_rows - before.sent_rows;
+    Ok(Mail {
+        sent,
+        twice: (now.sends - before.sends - sent).max(0),
+        failed: now.failed_rows - before.failed_rows,
+        pending: now.pending,
+    })
 }
 
 /// The database at `url`, and a booking of the next two years to copy.

@@ -429,3 +429,57 @@ fn a_bad_value_of_any_setting_is_one_line_naming_it() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The load tool, driven for a second of orders against a running service, builds its
+/// roster, books, finds no overlapping assignment, and waits for the outbox to empty to
+/// check that every e-mail the orders queued was sent, and sent once. (Starts before the
+/// test clock's lead time are refused, as the service should.)
+#[actix_web::test]
+async fn the_load_tool_checks_every_email_sent_once() {
+    let app = spawn_app().await;
+    let (url, token) = (app.address.clone(), app.admin.clone());
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_greenroom-loadtest"))
+            .args(["--url", &url, "--token", &token])
+            .args(["--concurrency", "4", "--duration", "1"])
+            .args(["--producers", "5", "--mix", "orders"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{report}\n{stderr}");
+    assert!(
+        report.contains("overlapping assignments found afterwards: 0"),
+        "{report}"
+    );
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("e-mails sent during and after the run: "))
+        .unwrap_or_else(|| panic!("no e-mail line in:\n{report}"));
+    let sent: u64 = line
+        .trim_start_matches("e-mails sent during and after the run: ")
+        .split(';')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let confirmed: u64 = report
+        .split("orders confirmed: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no order count in:\n{report}"));
+    assert!(confirmed > 0, "{report}");
+    assert_eq!(
+        sent,
+        2 * confirmed,
+        "a confirmation and the producer's notice each: {line}"
+    );
+    assert!(
+        line.ends_with("sent twice: 0; failed: 0; still pending: 0"),
+        "{line}"
+    );
+}
