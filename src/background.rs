@@ -58,12 +58,12 @@ impl Signal {
 
 /// Lower the calling thread's priority by `nice` steps (its nice value raised by that
 /// much, to 19 at most), for a thread whose work can wait while requests cannot: e-mail
-/// and webhook deliveries. At the same
-/// priority, the outbox worker (a fifth of the server's CPU under orders, rendering and
-/// sending) took the processor from the thread holding SQLite's writer, which every
-/// order queues behind; nice 10, it gives way and catches up when the processor is free
-/// (orders +10 %, the e-mails sent as fast). Linux only (a thread's nice value is its
-/// own there); raising a nice value needs no privilege. A refusal is logged and ignored.
+/// and webhook deliveries. At the same priority, the outbox worker (a fifth of the
+/// server's CPU under orders, rendering and sending) took the processor from the thread
+/// holding SQLite's writer, which every order queues behind; 10 steps down, it gives way
+/// and catches up when the processor is free (orders +10 %, the e-mails sent as fast).
+/// Linux only (a thread's nice value is its own there); raising a nice value needs no
+/// privilege. A refusal is logged and ignored.
 pub fn lower_priority(nice: u32) {
     #[cfg(target_os = "linux")]
     if nice > 0 {

@@ -593,7 +593,7 @@ impl LoadTest {
     }
 }
 
-/// The outbox's counts and the driven server's send counters at one moment.
+/// The outbox's counts and the driven server's count of sends at one moment.
 #[derive(Clone, Copy)]
 struct MailState {
     pending: i64,

@@ -405,8 +405,8 @@ macro_rules! overlapping {
 /// On SQLite the producers are read off the covering index range, joined into one row,
 /// and counted here: a `GROUP BY` sorts the week's rows (about 2,000 with 500 producers
 /// and 200,000 assignments) in a temporary b-tree, four times as long as reading them
-/// (1.2 ms against 0.3 ms in the sqlite3 shell). PostgreSQL groups them by hash, and sending one
-/// row per producer costs less than one per booking. Orders read it about once every two
+/// (1.2 ms against 0.3 ms in the sqlite3 shell). PostgreSQL groups them by hash, and
+/// sending one row per producer costs less than one per booking. Orders read it about once every two
 /// seconds a week: `roster::RosterCache` keeps the counts between orders.
 pub fn loads(
     conn: &mut DbConnection,
