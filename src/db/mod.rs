@@ -322,26 +322,29 @@ impl FileIdentity {
     }
 }
 
-/// On SQLite, every write goes through one dedicated writer connection, taken in turn.
-/// SQLite admits a single writer anyway; queuing here instead of in SQLite's busy handler
-/// (which sleeps in steps of up to 100 ms) keeps waits short, keeps the pool free for
-/// readers, and keeps the writer's page cache warm (in WAL mode a connection's cache is
-/// dropped whenever another connection writes). `BEGIN IMMEDIATE` and the busy timeout
-/// still guard against other processes on the same file.
+/// On SQLite, every write goes through one dedicated writer connection, on a thread of
+/// its own (`spawn_writer`). SQLite admits a single writer anyway; queuing here instead
+/// of in SQLite's busy handler (which sleeps in steps of up to 100 ms) keeps waits short,
+/// keeps the pool free for readers, and keeps the writer's page cache warm (in WAL mode a
+/// connection's cache is dropped whenever another connection writes). `BEGIN IMMEDIATE`
+/// and the busy timeout still guard against other processes on the same file.
 ///
 /// **Group commit**: the writes waiting their turn share one transaction. Each runs in
-/// its own savepoint on its caller's thread, so one that fails (a double booking, a
-/// refusal) is rolled back alone; the transaction is committed when nobody else is
-/// waiting, when it holds `MAX_BATCH` writes, or when a write failed (so that its retry
-/// reads what the others wrote). Each caller returns only once its batch is committed:
-/// a write is never reported done before it is durable. A batch writes the pages its
-/// writes share once; with an order's pages mostly its own (random keys), that gained
-/// 6-14 % in the writes' loop on the build machine (README, "Speed and scale").
+/// its own savepoint, so one that fails (a double booking, a refusal) is rolled back
+/// alone; the transaction is committed when nobody else is waiting, when it holds
+/// `MAX_BATCH` writes, or when a write failed (so that its retry reads what the others
+/// wrote). Each caller returns only once its batch is committed: a write is never
+/// reported done before it is durable. A batch writes the pages its writes share once;
+/// with an order's pages mostly its own (random keys), that gained 6-14 % in the writes'
+/// loop on the build machine (README, "Speed and scale").
+///
+/// The writes run one after another on the writer's thread rather than each on its
+/// caller's, taking the lock in turn: there, every write waited for the last one's
+/// caller to give the lock up and for its own thread to be scheduled, and under load
+/// the lock's holder was often off the processor.
 struct Writer {
     manager: Manager,
     state: std::sync::Mutex<WriterState>,
-    /// Callers waiting for the writer: while there are any, the batch stays open for them.
-    queued: std::sync::atomic::AtomicUsize,
     /// Batches committed, for the checkpointer to see whether there is work.
     commits: std::sync::atomic::AtomicU64,
     /// The write-ahead log's size, in bytes, at which the checkpointer starts it again.
@@ -535,14 +538,48 @@ struct WriterState {
     batch: Option<Batch>,
 }
 
-/// An open transaction: how many writes it holds, and where its fate is told.
+/// An open transaction: how many writes it kept, and the writes it ran, told how it
+/// ended once it is committed or undone.
+#[derive(Default)]
 struct Batch {
     writes: usize,
-    outcome: std::sync::Arc<Outcome>,
+    jobs: Vec<Job>,
 }
 
-/// How a batch ended, told to its writes. Each batch has its own lock: its writes wait
-/// for it there, not on the writer's, which the next batch's writes need meanwhile.
+/// How a write's closure ended, as the writer thread sees it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    Succeeded,
+    Failed,
+    Panicked,
+}
+
+/// The closure a write hands to the writer thread (see `Database::write`).
+type WriteFn = dyn FnMut(&mut DbConnection) -> Ran + Send;
+
+/// A write waiting for the writer thread: its closure, on the caller's stack, and where
+/// the caller waits to be told how its batch ended.
+struct Job {
+    /// Valid until `done` is told: its caller waits for that before it returns. A raw
+    /// pointer, as the caller's borrow ends before the writer is done with it.
+    run: *mut WriteFn,
+    done: std::sync::Arc<Outcome>,
+}
+
+// SAFETY: `run` points to a `Send` closure (see `WriteFn`), called on the writer thread
+// only, before its caller is told and while the caller waits.
+unsafe impl Send for Job {}
+
+impl Drop for Job {
+    /// A write dropped untold (the writer thread stopped) is told so; its caller would
+    /// otherwise wait for ever. Telling twice keeps the first word.
+    fn drop(&mut self) {
+        self.done
+            .tell(Err("the database writer stopped before this write".into()));
+    }
+}
+
+/// How a write's batch ended, told to the write's caller.
 #[derive(Default)]
 struct Outcome {
     told: std::sync::Mutex<Option<Result<(), String>>>,
@@ -576,6 +613,107 @@ impl Outcome {
     }
 }
 
+/// The writer thread: runs each write as it arrives, every one waiting in the same
+/// transaction, and commits once none is left waiting (or the batch is full, or a write
+/// failed). Ends once every `Database` handle, and so every sender, is dropped.
+fn spawn_writer(writer: std::sync::Arc<Writer>) -> anyhow::Result<std::sync::mpsc::Sender<Job>> {
+    let (send, jobs) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            // Should this thread ever unwind, the writes of its open batch are told.
+            struct Settle<'a>(&'a Writer);
+            impl Drop for Settle<'_> {
+                fn drop(&mut self) {
+                    settle(
+                        &mut self.0.lock(),
+                        Err("the database writer stopped".into()),
+                    );
+                }
+            }
+            let _settle = Settle(&writer);
+            while let Ok(first) = jobs.recv() {
+                let mut state = writer.lock();
+                let mut next = Some(first);
+                while let Some(job) = next {
+                    writer.run(&mut state, job);
+                    next = jobs.try_recv().ok();
+                }
+                if state.batch.is_some() {
+                    writer.commit(&mut state);
+                }
+            }
+        })
+        .context("cannot start the database writer")?;
+    Ok(send)
+}
+
+impl Writer {
+    /// Run one write in its own savepoint of the open batch (begun if none is), and
+    /// commit the batch when the write failed (so that a retry reads what the others
+    /// wrote) or the batch is full.
+    fn run(&self, state: &mut WriterState, job: Job) {
+        if state.conn.is_none() {
+            match self.connect() {
+                Ok(conn) => state.conn = Some(conn),
+                Err(e) => {
+                    return job
+                        .done
+                        .tell(Err(format!("cannot reopen the database for writing: {e}")));
+                }
+            }
+        }
+        let conn = state.conn.as_mut().expect("opened above");
+        if state.batch.is_none() {
+            let DbConnection::Sqlite(inner) = &mut *conn else {
+                unreachable!("the writer is SQLite's");
+            };
+            if let Err(e) = AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+            {
+                return job
+                    .done
+                    .tell(Err(format!("cannot begin a transaction: {e}")));
+            }
+            state.batch = Some(Batch::default());
+        }
+        let ran = match <DbConnection as Connection>::TransactionManager::begin_transaction(conn) {
+            // SAFETY: the caller waits until `job.done` is told, which happens below.
+            Ok(()) => unsafe { (*job.run)(conn) },
+            Err(_) => Ran::Panicked,
+        };
+        // End the savepoint: kept when the write succeeded, rolled back when it failed.
+        // The transaction must be back at the batch's depth, else the connection is
+        // unusable.
+        let ended = match ran {
+            Ran::Succeeded => {
+                <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+            }
+            Ran::Failed => {
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            }
+            Ran::Panicked => Err(DieselError::BrokenTransactionManager),
+        };
+        let usable = ended.is_ok() && transaction_depth(conn) == 1;
+        let batch = state.batch.as_mut().expect("begun above");
+        batch.jobs.push(job);
+        if !usable {
+            tracing::warn!("the database writer was left unusable; replaced it, its batch undone");
+            // Dropping the connection rolls its transaction back.
+            state.conn = None;
+            return settle(
+                state,
+                Err("another write in the same transaction failed".into()),
+            );
+        }
+        if ran == Ran::Succeeded {
+            batch.writes += 1;
+        }
+        if ran != Ran::Succeeded || batch.writes >= MAX_BATCH {
+            self.commit(state);
+        }
+    }
+}
+
 /// The database as the service uses it: a pool for reads (and for writes on
 /// PostgreSQL), the SQLite writer, and the checks that turn a lost database into a quick
 /// 503 rather than a 500, a long wait, or an answer that is never stored.
@@ -585,6 +723,8 @@ pub struct Database {
     pub queries: QueryCounter,
     pub url: DbUrl,
     writer: Option<std::sync::Arc<Writer>>,
+    /// Where writes are sent to the SQLite writer's thread (see `spawn_writer`).
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
     file: Option<std::sync::Arc<FileIdentity>>,
     health: std::sync::Arc<Health>,
     checkout_timeout: Duration,
@@ -614,10 +754,10 @@ impl Database {
         let first = manager
             .open()
             .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", url.redacted()))?;
-        let (writer, file) = match url {
+        let (writer, jobs, file) = match url {
             DbUrl::Postgres(_) => {
                 drop(first);
-                (None, None)
+                (None, None, None)
             }
             DbUrl::Sqlite(path) => {
                 let mut first = first;
@@ -630,13 +770,13 @@ impl Database {
                         conn: Some(first),
                         batch: None,
                     }),
-                    queued: Default::default(),
                     commits: Default::default(),
                     log_limit: DEFAULT_LOG_LIMIT.into(),
                 });
                 let file = FileIdentity::of(path).map(std::sync::Arc::new);
                 spawn_checkpointer(std::sync::Arc::downgrade(&writer), file.clone());
-                (Some(writer), file)
+                let jobs = spawn_writer(writer.clone())?;
+                (Some(writer), Some(jobs), file)
             }
         };
         let pool = r2d2::Pool::builder()
@@ -654,6 +794,7 @@ impl Database {
             queries,
             url: url.clone(),
             writer,
+            jobs,
             file,
             health,
             checkout_timeout,
@@ -702,114 +843,89 @@ impl Database {
         Ok(self.pool.get_timeout(timeout)?)
     }
 
-    /// Run `f` with the connection writes use: the writer on SQLite (in a savepoint of
-    /// the batch's transaction, see `Writer`), a pooled one on PostgreSQL. Blocks; call
-    /// it on a blocking thread. Whatever `f` does (fail, leave a transaction open,
-    /// panic), the next write starts on a clean connection: on SQLite a writer left
-    /// unusable is dropped, which rolls its transaction back (the other writes of its
-    /// batch are then answered 503, nothing of them recorded), and opened afresh; a
-    /// pooled connection in that state is discarded by the pool. A panic is passed on to
-    /// the caller after that.
+    /// Run `f` with the connection writes use: on SQLite the writer's, on its thread, in
+    /// a savepoint of the batch's transaction (see `Writer`); a pooled one on PostgreSQL.
+    /// Blocks until the write is committed or undone; call it on a blocking thread.
+    /// Whatever `f` does (fail, leave a transaction open, panic), the next write starts
+    /// on a clean connection: on SQLite a writer left unusable is dropped, which rolls
+    /// its transaction back (the other writes of its batch are then answered 503,
+    /// nothing of them recorded), and opened afresh; a pooled connection in that state
+    /// is discarded by the pool. A panic is passed on to the caller after that.
     ///
     /// A write that saved a booking (a move, a cancellation…) drops the fair choice's
     /// counts kept in memory once it is over (`RosterCache::bookings_changed`).
-    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    pub fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send,
+    ) -> Result<T, E>
     where
-        E: From<Unavailable> + From<DieselError>,
+        T: Send,
+        E: From<Unavailable> + From<DieselError> + Send,
     {
-        models::bookings::take_saved();
-        let done = self.write_now(f);
-        if models::bookings::take_saved() {
+        self.check_file()?;
+        let Some(jobs) = &self.jobs else {
+            models::bookings::take_saved();
+            let done = f(&mut *self.checkout(self.checkout_timeout)?);
+            if models::bookings::take_saved() {
+                self.roster.bookings_changed();
+            }
+            return done;
+        };
+        // Run on the writer thread, in the caller's span, its outcome left here.
+        let span = tracing::Span::current();
+        let mut f = Some(f);
+        let mut ran: Option<std::thread::Result<Result<T, E>>> = None;
+        let mut saved = false;
+        let mut run = |conn: &mut DbConnection| -> Ran {
+            let _entered = span.enter();
+            let Some(f) = f.take() else {
+                return Ran::Failed;
+            };
+            models::bookings::take_saved();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+            saved = models::bookings::take_saved();
+            let how = match &outcome {
+                Ok(Ok(_)) => Ran::Succeeded,
+                Ok(Err(_)) => Ran::Failed,
+                Err(_) => Ran::Panicked,
+            };
+            ran = Some(outcome);
+            how
+        };
+        let run: *mut (dyn FnMut(&mut DbConnection) -> Ran + Send + '_) = &mut run;
+        // SAFETY: only the lifetime changes. The writer thread calls `run` before it
+        // tells `done`, and this thread waits for that below before `run`, or anything
+        // it borrows, goes out of scope: `wait` returns only once told, and neither it
+        // nor `send` unwinds.
+        let run = unsafe {
+            std::mem::transmute::<
+                *mut (dyn FnMut(&mut DbConnection) -> Ran + Send + '_),
+                *mut WriteFn,
+            >(run)
+        };
+        let done = std::sync::Arc::new(Outcome::default());
+        let told = match jobs.send(Job {
+            run,
+            done: done.clone(),
+        }) {
+            Ok(()) => done.wait(),
+            Err(_) => Err("the database writer has stopped".into()),
+        };
+        if saved {
             self.roster.bookings_changed();
         }
-        done
-    }
-
-    fn write_now<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
-    where
-        E: From<Unavailable> + From<DieselError>,
-    {
-        use std::sync::atomic::Ordering::SeqCst;
-        self.check_file()?;
-        let Some(writer) = &self.writer else {
-            return f(&mut *self.checkout(self.checkout_timeout)?);
-        };
-        writer.queued.fetch_add(1, SeqCst);
-        let mut state = writer.lock();
-        writer.queued.fetch_sub(1, SeqCst);
-        if state.conn.is_none() {
-            state.conn = Some(writer.connect().map_err(|e| {
-                Unavailable(format!("cannot reopen the database for writing: {e}"))
-            })?);
-        }
-        if state.batch.is_none() {
-            let DbConnection::Sqlite(inner) = state.conn.as_mut().expect("opened above") else {
-                unreachable!("the writer is SQLite's");
-            };
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-            state.batch = Some(Batch {
-                writes: 0,
-                outcome: Default::default(),
-            });
-        }
-        let outcome = state
-            .batch
-            .as_ref()
-            .map(|b| b.outcome.clone())
-            .expect("begun above");
-        let conn = state.conn.as_mut().expect("opened above");
-        let ran = <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
-            .map(|()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))));
-        // End the savepoint: kept when `f` succeeded, rolled back when it failed. The
-        // transaction must be back at the batch's depth, else the connection is unusable.
-        let ended = match &ran {
-            Ok(Ok(Ok(_))) => {
-                <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
-            }
-            Ok(Ok(Err(_))) => {
-                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
-            }
-            _ => Err(DieselError::BrokenTransactionManager),
-        };
-        let usable = ended.is_ok() && transaction_depth(conn) == 1;
-        let succeeded = usable && matches!(ran, Ok(Ok(Ok(_))));
-        if !usable {
-            tracing::warn!("the database writer was left unusable; replaced it, its batch undone");
-            // Dropping the connection rolls its transaction back.
-            state.conn = None;
-            settle(
-                &mut state,
-                Err("another write in the same transaction failed".into()),
-            );
-        } else {
-            let batch = state.batch.as_mut().expect("begun above");
-            if succeeded {
-                batch.writes += 1;
-            }
-            if !succeeded || batch.writes >= MAX_BATCH || writer.queued.load(SeqCst) == 0 {
-                writer.commit(&mut state);
-            }
-        }
-        let value = match ran {
-            Err(e) => {
-                drop(state);
-                return Err(e.into());
-            }
-            Ok(Err(panic)) => {
-                drop(state);
-                std::panic::resume_unwind(panic)
-            }
-            Ok(Ok(Err(e))) => return Err(e),
-            Ok(Ok(Ok(value))) => value,
-        };
-        if let Err(e) = ended {
-            return Err(e.into());
-        }
-        // Done once the batch is committed, by this caller or a later one.
-        drop(state);
-        match outcome.wait() {
-            Ok(()) => Ok(value),
-            Err(why) => Err(Unavailable(format!("the write was not recorded: {why}")).into()),
+        match ran {
+            None => Err(Unavailable(format!(
+                "the write was not run: {}",
+                told.err().unwrap_or_default()
+            ))
+            .into()),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Ok(Ok(value))) => match told {
+                Ok(()) => Ok(value),
+                Err(why) => Err(Unavailable(format!("the write was not recorded: {why}")).into()),
+            },
         }
     }
 
@@ -874,10 +990,12 @@ fn commit(state: &mut WriterState) {
     }
 }
 
-/// Close the open batch (if any) with this outcome.
+/// Close the open batch (if any) with this outcome, told to each of its writes.
 fn settle(state: &mut WriterState, outcome: Result<(), String>) {
     if let Some(batch) = state.batch.take() {
-        batch.outcome.tell(outcome);
+        for job in batch.jobs {
+            job.done.tell(outcome.clone());
+        }
     }
 }
 

@@ -84,7 +84,7 @@ pub fn place(
     order: &NewOrder,
     actor: &Actor,
     idem: Option<&Idempotency>,
-    render: &dyn Fn(&BookingDetails) -> String,
+    render: &(dyn Fn(&BookingDetails) -> String + Sync),
 ) -> Result<Ordered, Error> {
     let now = svc.now();
     let slot = &order.slot;
@@ -296,7 +296,7 @@ fn write(
     idem: Option<&Idempotency>,
     now: DateTime<Utc>,
     planned: &Planned,
-    render: &dyn Fn(&BookingDetails) -> String,
+    render: &(dyn Fn(&BookingDetails) -> String + Sync),
 ) -> Result<Option<Ordered>, Error> {
     // The same order, sent twice at once, may have been recorded since we looked.
     if let Some(Plan::Replay { status, body }) = replay(conn, idem)? {

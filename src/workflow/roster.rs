@@ -96,7 +96,7 @@ pub fn remove(svc: &Services, id: &str) -> Result<(), Error> {
 pub fn add_time_off(
     svc: &Services,
     id: &str,
-    input: impl FnOnce(&Producer) -> Result<TimeOffInput, Error>,
+    input: impl FnOnce(&Producer) -> Result<TimeOffInput, Error> + Send,
 ) -> Result<(Producer, TimeOff), Error> {
     let now = svc.now();
     svc.db.write(|conn| {

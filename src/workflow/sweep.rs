@@ -20,7 +20,7 @@ pub const BATCH: i64 = 200;
 /// workers if anything was handled. Returns how many were.
 pub fn in_batches(
     svc: &Services,
-    mut step: impl FnMut(&mut DbConnection, i64) -> Result<(usize, usize), Error>,
+    mut step: impl FnMut(&mut DbConnection, i64) -> Result<(usize, usize), Error> + Send,
 ) -> Result<usize, Error> {
     let mut total = 0;
     loop {
