@@ -232,15 +232,25 @@ pub fn latest(
 
 /// Forget what a booking's messages said, withdraw those not yet sent, and name the
 /// contact's address no more; returns the files they became.
+///
+/// On PostgreSQL the messages are locked as they are read: a send recorded meanwhile
+/// (its file just written) is then either read here, its file returned, or waits for
+/// this transaction and finds its message withdrawn, and deletes its file itself
+/// (`record`). Read without the lock, a send committed between the read and the updates
+/// below lost its file's name, and the file stayed. SQLite's single writer never
+/// interleaves the two.
 pub fn erase_for_booking(
     conn: &mut DbConnection,
     booking_id: &str,
     contact_address: &str,
 ) -> QueryResult<Vec<String>> {
-    let files: Vec<Option<String>> = outbox::table
+    let query = outbox::table
         .filter(outbox::booking_id.eq(booking_id))
-        .select(outbox::delivered_as)
-        .load(conn)?;
+        .select(outbox::delivered_as);
+    let files: Vec<Option<String>> = match conn {
+        DbConnection::Postgresql(pg) => query.for_update().load(pg)?,
+        DbConnection::Sqlite(lite) => query.load(lite)?,
+    };
     diesel::update(
         outbox::table
             .filter(outbox::booking_id.eq(booking_id))
