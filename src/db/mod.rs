@@ -1434,6 +1434,42 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// The writer's thread holds the writer (its connection, its state) while it runs,
+    /// and ends once the last handle on the database is dropped: a service or a test
+    /// that opens databases one after another does not keep a thread and a connection
+    /// for each.
+    #[test]
+    fn the_writer_thread_ends_with_the_database() {
+        let dir = std::env::temp_dir().join(format!("greenroom-writer-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DbUrl::Sqlite(dir.join("w.db").display().to_string());
+        let db = Database::open(&url, 2, Duration::from_secs(5)).unwrap();
+        let on_thread = db
+            .write(|c| -> anyhow::Result<Option<String>> {
+                c.batch_execute("CREATE TABLE t (n INTEGER)")?;
+                Ok(std::thread::current().name().map(str::to_string))
+            })
+            .unwrap();
+        assert_eq!(on_thread.as_deref(), Some("sqlite-writer"));
+        let writer = std::sync::Arc::downgrade(db.writer.as_ref().unwrap());
+        let copy = db.clone();
+        drop(db);
+        // A clone still writes.
+        copy.write(|c| -> anyhow::Result<()> { Ok(c.batch_execute("INSERT INTO t VALUES (1)")?) })
+            .unwrap();
+        assert!(writer.upgrade().is_some());
+        drop(copy);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while writer.upgrade().is_some() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer outlived its database"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn urls_pick_the_backend() {
         assert_eq!(
