@@ -1311,6 +1311,15 @@ mod tests {
         }
     }
 
+    /// A SQLite database in a directory of its own (removed by the test at its end).
+    fn scratch_database(name: &str) -> (std::path::PathBuf, Database) {
+        let dir = std::env::temp_dir().join(format!("greenroom-{name}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DbUrl::Sqlite(dir.join("t.db").display().to_string());
+        let db = Database::open(&url, 2, Duration::from_secs(5)).unwrap();
+        (dir, db)
+    }
+
     /// Writes that meet at the SQLite writer share a transaction (group commit): each
     /// one that reports success is kept, each one that fails (an error it returns, a
     /// constraint) is undone alone, and a panic undoes its whole batch, whose other
@@ -1318,10 +1327,7 @@ mod tests {
     #[test]
     fn grouped_writes_are_each_kept_or_undone() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let dir = std::env::temp_dir().join(format!("greenroom-group-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = DbUrl::Sqlite(dir.join("g.db").display().to_string());
-        let db = Database::open(&url, 2, Duration::from_secs(5)).unwrap();
+        let (dir, db) = scratch_database("group");
         db.write(|c| -> anyhow::Result<()> {
             Ok(c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")?)
         })
@@ -1440,10 +1446,7 @@ mod tests {
     /// for each.
     #[test]
     fn the_writer_thread_ends_with_the_database() {
-        let dir = std::env::temp_dir().join(format!("greenroom-writer-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = DbUrl::Sqlite(dir.join("w.db").display().to_string());
-        let db = Database::open(&url, 2, Duration::from_secs(5)).unwrap();
+        let (dir, db) = scratch_database("writer");
         let on_thread = db
             .write(|c| -> anyhow::Result<Option<String>> {
                 c.batch_execute("CREATE TABLE t (n INTEGER)")?;
