@@ -427,8 +427,8 @@ struct CheckpointConn {
 /// begins after every frame was copied and no reader is left on them, which under steady
 /// writes (the next batch begins as the last commits) and reads never happens; the log
 /// grew by 60 MB a second under 64 clients' orders, each frame a new block of the file.
-/// So once the log passes the limit, this thread holds the writer's lock (committing the
-/// open batch first), copies what is left and starts the log again (`RESTART`), waiting
+/// So once the log passes the limit, this thread takes the writer's lock between two
+/// batches (the writer's thread holds it for a whole batch, commit included), copies what is left and starts the log again (`RESTART`), waiting
 /// at most `RESTART_WAIT_MS` for readers of older pages, else trying again next time.
 /// Writes wait meanwhile, mostly for the database file's sync, which a passive checkpoint
 /// under steady writes never completes: 160-250 ms every 256 MiB of log on the build
@@ -512,10 +512,8 @@ fn checkpoint(writer: &Writer, c: &mut CheckpointConn) -> QueryResult<()> {
     if (passive.log.max(0) as u64) * c.frame_bytes < limit {
         return Ok(());
     }
-    let mut state = writer.lock();
-    if state.batch.is_some() {
-        writer.commit(&mut state);
-    }
+    // No batch is open while the writer's thread lets go of the lock.
+    let _writes_wait = writer.lock();
     let restart: Checkpointed =
         diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result(&mut c.conn)?;
     if restart.busy != 0 {
@@ -538,11 +536,10 @@ struct WriterState {
     batch: Option<Batch>,
 }
 
-/// An open transaction: how many writes it kept, and the writes it ran, told how it
-/// ended once it is committed or undone.
+/// An open transaction: the writes it ran, told how it ended once it is committed or
+/// undone. All but the last were kept: a write that fails ends its batch.
 #[derive(Default)]
 struct Batch {
-    writes: usize,
     jobs: Vec<Job>,
 }
 
@@ -705,10 +702,7 @@ impl Writer {
                 Err("another write in the same transaction failed".into()),
             );
         }
-        if ran == Ran::Succeeded {
-            batch.writes += 1;
-        }
-        if ran != Ran::Succeeded || batch.writes >= MAX_BATCH {
+        if ran != Ran::Succeeded || batch.jobs.len() >= MAX_BATCH {
             self.commit(state);
         }
     }
