@@ -1,6 +1,7 @@
 //! Persistence: one connection type over PostgreSQL and SQLite, the pool, migrations,
 //! and the write transaction that keeps "check then insert" atomic on both.
 
+pub mod key;
 pub mod models;
 pub mod roster;
 pub mod schema;

@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use anyhow::Context;
 use diesel::prelude::*;
 
+use super::key::Key;
 use super::models::{assignments, bookings, closures, producers, time_off};
 use super::schema::roster_version;
 use super::DbConnection;
@@ -33,7 +34,7 @@ struct Snapshot {
     people: Vec<Arc<Producer>>,
     profiles: Vec<Arc<Profile>>,
     /// Each producer's place in `people`, by id.
-    index: HashMap<String, usize>,
+    index: HashMap<Key, usize>,
 }
 
 impl Snapshot {
@@ -75,7 +76,7 @@ impl Snapshot {
         let index = people
             .iter()
             .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
+            .map(|(i, p)| (Key::of(&p.id), i))
             .collect();
         Ok(Snapshot {
             version,
@@ -231,7 +232,7 @@ impl RosterCache {
             let at = current
                 .as_ref()
                 .filter(|s| s.version == c.version)
-                .and_then(|s| s.index.get(producer));
+                .and_then(|s| s.index.get(&Key::of(producer)));
             // Kept for another roster: of no more use.
             at.map(|&i| c.counts[i] += 1).is_some()
         });
@@ -275,8 +276,9 @@ pub fn load(
     let snapshot = cache.snapshot(conn, seen)?;
     let n = snapshot.profiles.len();
     let mut busy: Vec<Vec<Interval>> = vec![Vec::new(); n];
+    let aside: Vec<Key> = set_aside.iter().map(|id| Key::of(id)).collect();
     for (assignment, producer, window) in windows {
-        if !set_aside.contains(&assignment.as_str()) {
+        if !aside.contains(&assignment) {
             if let Some(&i) = snapshot.index.get(&producer) {
                 busy[i].push(window);
             }
@@ -299,7 +301,7 @@ pub fn load(
                     .week_reads
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for (producer, count) in bookings::loads(conn, week, set_aside)? {
-                    if let Some(&i) = snapshot.index.get(&producer) {
+                    if let Some(&i) = snapshot.index.get(&Key::of(&producer)) {
                         loads[i] = count as u32;
                     }
                 }
@@ -342,7 +344,7 @@ mod tests {
             version: 1,
             people: vec![],
             profiles: vec![],
-            index: [("p1".to_string(), 0), ("p2".to_string(), 1)].into(),
+            index: [(Key::of("p1"), 0), (Key::of("p2"), 1)].into(),
         }));
         (cache, Interval::new(at(8, 0), at(15, 0)))
     }

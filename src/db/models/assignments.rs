@@ -4,9 +4,10 @@
 //! (trigger on SQLite, exclusion constraint on PostgreSQL) lives on this table.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
-use diesel::result::Error::DeserializationError;
 
+use crate::db::key::{Key, StoredTime};
 use crate::db::models::bookings::earliest_overlapping_start;
 use crate::db::schema::{assignments, bookings};
 use crate::db::{from_db, to_db, DbConnection};
@@ -81,34 +82,25 @@ macro_rules! overlapping {
 /// What `busy_windows` reads: the roster's version as of the same moment (none when no
 /// window overlaps), and (assignment id, producer id, window) of each one that does. A
 /// live window's assignment id is its booking's.
-pub type BusyWindows = (Option<i64>, Vec<(String, String, Interval)>);
+pub type BusyWindows = (Option<i64>, Vec<(Key, Key, Interval)>);
 
 /// Active assignments (live windows and sessions) overlapping `range`, with the roster's
-/// version.
+/// version. Ids are read as `Key`s and SQLite's bounds parsed from the row's text: the
+/// rows (hundreds around an order) cost no allocation each.
 pub fn busy_windows(conn: &mut DbConnection, range: Interval) -> QueryResult<BusyWindows> {
-    let mut version = None;
-    let mut windows = Vec::new();
-    if let DbConnection::Sqlite(sqlite) = conn {
-        let rows: Vec<(String, String, String, String, i64)> =
-            overlapping!(assignments::table, range)
-                .select((
-                    assignments::id,
-                    assignments::producer_id,
-                    WindowStartText,
-                    WindowEndText,
-                    RosterVersion,
-                ))
-                .load(sqlite)?;
-        for (a, p, s, e, v) in rows {
-            let start = crate::db::parse_stored_time(&s).map_err(DeserializationError)?;
-            let end = crate::db::parse_stored_time(&e).map_err(DeserializationError)?;
-            windows.push((a, p, Interval::new(from_db(start), from_db(end))));
-            version = Some(v);
-        }
-        return Ok((version, windows));
-    }
-    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime, i64)> =
-        overlapping!(assignments::table, range)
+    let rows: Vec<(Key, Key, NaiveDateTime, NaiveDateTime, i64)> = match conn {
+        DbConnection::Sqlite(sqlite) => overlapping!(assignments::table, range)
+            .select((
+                assignments::id,
+                assignments::producer_id,
+                WindowStartText,
+                WindowEndText,
+                RosterVersion,
+            ))
+            .load_iter::<(Key, Key, StoredTime, StoredTime, i64), DefaultLoadingMode>(sqlite)?
+            .map(|row| row.map(|(a, p, StoredTime(s), StoredTime(e), v)| (a, p, s, e, v)))
+            .collect::<QueryResult<_>>()?,
+        DbConnection::Postgresql(pg) => overlapping!(assignments::table, range)
             .select((
                 assignments::id,
                 assignments::producer_id,
@@ -116,11 +108,13 @@ pub fn busy_windows(conn: &mut DbConnection, range: Interval) -> QueryResult<Bus
                 assignments::window_end,
                 RosterVersion,
             ))
-            .load(conn)?;
-    for (a, p, s, e, v) in rows {
-        windows.push((a, p, Interval::new(from_db(s), from_db(e))));
-        version = Some(v);
-    }
+            .load(pg)?,
+    };
+    let version = rows.last().map(|row| row.4);
+    let windows = rows
+        .into_iter()
+        .map(|(a, p, s, e, _)| (a, p, Interval::new(from_db(s), from_db(e))))
+        .collect();
     Ok((version, windows))
 }
 
