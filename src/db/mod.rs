@@ -429,8 +429,9 @@ struct CheckpointConn {
 /// writes (the next batch begins as the last commits) and reads never happens; the log
 /// grew by 60 MB a second under 64 clients' orders, each frame a new block of the file.
 /// So once the log passes the limit, this thread takes the writer's lock between two
-/// batches (the writer's thread holds it for a whole batch, commit included), copies what is left and starts the log again (`RESTART`), waiting
-/// at most `RESTART_WAIT_MS` for readers of older pages, else trying again next time.
+/// batches (the writer's thread holds it for a whole batch, commit included), copies what
+/// is left and starts the log again (`RESTART`), waiting at most `RESTART_WAIT_MS` for
+/// readers of older pages, else trying again next time.
 /// Writes wait meanwhile, mostly for the database file's sync, which a passive checkpoint
 /// under steady writes never completes: 160-250 ms every 256 MiB of log on the build
 /// machine's disk (orders -4 % at 64 clients, p99 130-145 -> 400-420 ms), for a log
@@ -1496,22 +1497,14 @@ mod tests {
     /// does once the log passes its limit, and cuts the file down to it.
     #[test]
     fn the_write_ahead_log_stays_near_its_limit_under_steady_writes() {
-        let dir = std::env::temp_dir().join(format!("greenroom-log-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("w.db");
-        let db = Database::open(
-            &DbUrl::Sqlite(file.display().to_string()),
-            2,
-            Duration::from_secs(5),
-        )
-        .unwrap();
+        let (dir, db) = scratch_database("log");
         let limit = 256 << 10;
         db.limit_log(limit);
         db.write(|c| -> anyhow::Result<()> {
             Ok(c.batch_execute("CREATE TABLE t (n INTEGER PRIMARY KEY, body TEXT NOT NULL)")?)
         })
         .unwrap();
-        let (wal, shm) = (dir.join("w.db-wal"), dir.join("w.db-shm"));
+        let (wal, shm) = (dir.join("t.db-wal"), dir.join("t.db-shm"));
         // The log's last frame, from its index (the `-shm` file's header).
         let last_frame = || {
             std::fs::read(&shm)

@@ -88,34 +88,42 @@ pub type BusyWindows = (Option<i64>, Vec<(Key, Key, Interval)>);
 /// version. Ids are read as `Key`s and SQLite's bounds parsed from the row's text: the
 /// rows (hundreds around an order) cost no allocation each.
 pub fn busy_windows(conn: &mut DbConnection, range: Interval) -> QueryResult<BusyWindows> {
-    let rows: Vec<(Key, Key, NaiveDateTime, NaiveDateTime, i64)> = match conn {
-        DbConnection::Sqlite(sqlite) => overlapping!(assignments::table, range)
-            .select((
-                assignments::id,
-                assignments::producer_id,
-                WindowStartText,
-                WindowEndText,
-                RosterVersion,
-            ))
-            .load_iter::<(Key, Key, StoredTime, StoredTime, i64), DefaultLoadingMode>(sqlite)?
-            .map(|row| row.map(|(a, p, StoredTime(s), StoredTime(e), v)| (a, p, s, e, v)))
-            .collect::<QueryResult<_>>()?,
-        DbConnection::Postgresql(pg) => overlapping!(assignments::table, range)
-            .select((
-                assignments::id,
-                assignments::producer_id,
-                assignments::window_start,
-                assignments::window_end,
-                RosterVersion,
-            ))
-            .load(pg)?,
-    };
-    let version = rows.last().map(|row| row.4);
-    let windows = rows
-        .into_iter()
-        .map(|(a, p, s, e, _)| (a, p, Interval::new(from_db(s), from_db(e))))
-        .collect();
-    Ok((version, windows))
+    type Row = (Key, Key, NaiveDateTime, NaiveDateTime, i64);
+    fn gather(rows: impl Iterator<Item = QueryResult<Row>>) -> QueryResult<BusyWindows> {
+        let mut version = None;
+        let mut windows = Vec::new();
+        for row in rows {
+            let (a, p, s, e, v) = row?;
+            windows.push((a, p, Interval::new(from_db(s), from_db(e))));
+            version = Some(v);
+        }
+        Ok((version, windows))
+    }
+    match conn {
+        DbConnection::Sqlite(sqlite) => gather(
+            overlapping!(assignments::table, range)
+                .select((
+                    assignments::id,
+                    assignments::producer_id,
+                    WindowStartText,
+                    WindowEndText,
+                    RosterVersion,
+                ))
+                .load_iter::<(Key, Key, StoredTime, StoredTime, i64), DefaultLoadingMode>(sqlite)?
+                .map(|row| row.map(|(a, p, StoredTime(s), StoredTime(e), v)| (a, p, s, e, v))),
+        ),
+        DbConnection::Postgresql(pg) => gather(
+            overlapping!(assignments::table, range)
+                .select((
+                    assignments::id,
+                    assignments::producer_id,
+                    assignments::window_start,
+                    assignments::window_end,
+                    RosterVersion,
+                ))
+                .load_iter::<Row, DefaultLoadingMode>(pg)?,
+        ),
+    }
 }
 
 /// A booking's sessions (not its live window), in order of time.
