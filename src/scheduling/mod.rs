@@ -469,12 +469,18 @@ pub fn choose_with(producers: &[Producer], need: &Need<'_>, also: &[Interval]) -
         // Take the candidates in order of fairness and test them: the first free one is
         // the answer, so a typical decision looks at one or two producers' hours. A heap
         // orders only as many as are tested.
-        let mut candidates: std::collections::BinaryHeap<_> = producers
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.serves(need.centre) && p.speaks(language))
-            .map(|(i, p)| std::cmp::Reverse((p.load, p.rank, p.id.as_str(), i)))
-            .collect();
+        // Sized once for the whole roster: grown from empty, a roster of thousands was
+        // copied a dozen times over, each time into a larger block the allocator mapped
+        // afresh (with 5,000 producers, page faults were most of an answer's time).
+        let mut eligible = Vec::with_capacity(producers.len());
+        eligible.extend(
+            producers
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.serves(need.centre) && p.speaks(language))
+                .map(|(i, p)| std::cmp::Reverse((p.load, p.rank, p.id.as_str(), i))),
+        );
+        let mut candidates = std::collections::BinaryHeap::from(eligible);
         while let Some(std::cmp::Reverse((_, _, _, index))) = candidates.pop() {
             let p = &producers[index];
             if p.is_free(&window) && also.iter().all(|a| p.is_free(a)) {
