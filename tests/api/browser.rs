@@ -837,6 +837,11 @@ async fn a_customer_orders_in_french() {
         .text("#b-when")
         .await
         .contains("mercredi 10 février 2027, 10:00–11:00"));
+    // French puts a space before the colon.
+    assert_eq!(
+        b.text("#b-sessions").await,
+        "Appel de planification (15 min) : À planifier"
+    );
     assert_eq!(
         b.script("return document.getElementById('charges-total').textContent")
             .await,
